@@ -1,0 +1,79 @@
+// Command kmslab is a hands-on terminal lab that teaches AWS KMS by doing it.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"charm.land/fang/v2"
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, as the design gives them.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRoot()
+	root.SetArgs(args)
+	err := fang.Execute(ctx, root, fang.WithVersion(version), fang.WithoutManpage())
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errUsage) || isFlagError(err):
+		return exitUsage
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	default:
+		return exitFailure
+	}
+}
+
+// errUsage marks errors caused by how the command was called.
+var errUsage = errors.New("usage")
+
+func usageError(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+func isFlagError(err error) bool {
+	// cobra reports unknown flags and bad values with these prefixes.
+	msg := err.Error()
+	for _, p := range []string{"unknown flag", "unknown shorthand flag", "invalid argument", "flag needs an argument", "unknown command", "accepts ", "requires "} {
+		if len(msg) >= len(p) && msg[:len(p)] == p {
+			return true
+		}
+	}
+	return false
+}
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kmslab",
+		Short: "Learn AWS KMS by doing it: a hands-on lab in your terminal",
+		Long: "kmslab walks you through the \"Encrypt data with AWS KMS\" lab: create a customer managed key,\n" +
+			"encrypt a DynamoDB table with it, add items, watch a user without kms:Decrypt be denied,\n" +
+			"then grant access in the key policy. It runs against an AWS sandbox built into kmslab\n" +
+			"(no account needed), LocalStack, or real AWS.",
+		SilenceUsage: true,
+	}
+	root.AddCommand(newSandboxCmd())
+	return root
+}

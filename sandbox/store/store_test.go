@@ -1,0 +1,122 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+type rec struct{ N int }
+
+func TestPutGetDeleteAcrossReopen(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(func(tx *Tx) error { return PutJSON(tx, []string{"svc", "us-east-1"}, "k", rec{7}) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, FileName))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("state file mode %v %v", fi.Mode(), err)
+	}
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var got rec
+	err = s.View(func(tx *Tx) error {
+		ok, err := GetJSON(tx, []string{"svc", "us-east-1"}, "k", &got)
+		if !ok {
+			return errors.New("missing after reopen")
+		}
+		return err
+	})
+	if err != nil || got.N != 7 {
+		t.Fatalf("got %+v %v", got, err)
+	}
+	_ = s.Update(func(tx *Tx) error { return Delete(tx, []string{"svc", "us-east-1"}, "k") })
+	_ = s.View(func(tx *Tx) error {
+		if ok, _ := GetJSON(tx, []string{"svc", "us-east-1"}, "k", &got); ok {
+			t.Fatal("deleted key still there")
+		}
+		if ok, _ := GetJSON(tx, []string{"nope"}, "k", &got); ok {
+			t.Fatal("missing bucket found")
+		}
+		return nil
+	})
+}
+
+func TestSecondOpenIsLocked(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := Open(dir); !errors.Is(err, ErrLocked) {
+		t.Fatalf("want ErrLocked, got %v", err)
+	}
+}
+
+func TestCorruptFileIsAnErrorNotAPanic(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, FileName), []byte("garbage, not bbolt"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir); err == nil {
+		t.Fatal("want an error for a corrupt file")
+	}
+}
+
+func TestConcurrentUpdatesAllLand(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				if err := s.Update(func(tx *Tx) error { return PutJSON(tx, []string{"b"}, fmt.Sprint(w, "-", i), rec{i}) }); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	n := 0
+	_ = s.View(func(tx *Tx) error {
+		return ForEachJSON(tx, []string{"b"}, func(string, []byte) error { n++; return nil })
+	})
+	if n != 400 {
+		t.Fatalf("%d records, want 400", n)
+	}
+}
+
+func BenchmarkUpdateParallel(b *testing.B) {
+	s, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	b.SetParallelism(2) // 4 writers on 2 cores, as in the throughput benchmark
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			i++
+			_ = s.Update(func(tx *Tx) error { return PutJSON(tx, []string{"b"}, fmt.Sprint(i), rec{i}) })
+		}
+	})
+}
