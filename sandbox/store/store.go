@@ -12,6 +12,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // ErrLocked means another process has the state open.
@@ -22,8 +23,19 @@ const FileName = "state.db"
 
 // Store wraps the bbolt database.
 type Store struct {
-	db *bolt.DB
+	db     *bolt.DB
+	writes chan *write
+	done   chan struct{}
 }
+
+// write is one Update waiting for the committer.
+type write struct {
+	fn  func(*Tx) error
+	err chan error
+}
+
+// maxGroup bounds how many updates share one commit.
+const maxGroup = 256
 
 // Tx is a read or write transaction.
 type Tx = bolt.Tx
@@ -38,24 +50,27 @@ func Open(dir string) (*Store, error) {
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
 	})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, ErrLocked
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open sandbox state %s: %w (move the file aside or run 'kmslab reset' to start fresh)", path, err)
 	}
-	// Concurrent writers share one commit (one fsync) instead of queueing for it.
-	db.MaxBatchDelay = 0
-	db.MaxBatchSize = 128
 	if err := os.Chmod(path, 0o600); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
-	return &Store{db: db}, nil
+	s := &Store{db: db, writes: make(chan *write, maxGroup), done: make(chan struct{})}
+	go s.commitLoop()
+	return s, nil
 }
 
-// Close releases the file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close waits for queued updates, then releases the file.
+func (s *Store) Close() error {
+	close(s.writes)
+	<-s.done
+	return s.db.Close()
+}
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(tx *Tx) error) error { return s.db.View(fn) }
@@ -64,7 +79,71 @@ func (s *Store) View(fn func(tx *Tx) error) error { return s.db.View(fn) }
 // concurrent updates. fn may run more than once, so it must only change the transaction;
 // apply in-memory effects after Update returns nil. When Update returns nil the change is
 // on disk.
-func (s *Store) Update(fn func(tx *Tx) error) error { return s.db.Batch(fn) }
+func (s *Store) Update(fn func(tx *Tx) error) error {
+	w := &write{fn: fn, err: make(chan error, 1)}
+	s.writes <- w
+	return <-w.err
+}
+
+// commitLoop is group commit: while one commit (and its fsync) runs, new updates queue, and
+// the next commit takes all of them, so concurrent writers share an fsync without waiting
+// on a timer.
+func (s *Store) commitLoop() {
+	defer close(s.done)
+	group := make([]*write, 0, maxGroup)
+	for w := range s.writes {
+		group = append(group[:0], w)
+	drain:
+		for len(group) < maxGroup {
+			select {
+			case more, ok := <-s.writes:
+				if !ok {
+					break drain
+				}
+				group = append(group, more)
+			default:
+				break drain
+			}
+		}
+		s.commit(group)
+	}
+}
+
+// commit runs a group in one transaction. When one update fails, the transaction is rolled
+// back, that update gets its error from a run of its own, and the rest are tried again.
+func (s *Store) commit(group []*write) {
+	for len(group) > 0 {
+		failed := -1
+		err := s.db.Update(func(tx *Tx) error {
+			for i, w := range group {
+				if err := safely(w.fn, tx); err != nil {
+					failed = i
+					return err
+				}
+			}
+			return nil
+		})
+		if failed < 0 {
+			for _, w := range group {
+				w.err <- err
+			}
+			return
+		}
+		bad := group[failed]
+		bad.err <- s.db.Update(func(tx *Tx) error { return safely(bad.fn, tx) })
+		group = append(group[:failed:failed], group[failed+1:]...)
+	}
+}
+
+// safely turns a panic in an update into an error, so one bad update cannot stop the loop.
+func safely(fn func(*Tx) error, tx *Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("update panicked: %v", p)
+		}
+	}()
+	return fn(tx)
+}
 
 // Bucket returns the nested bucket at path, or nil when any part is missing.
 func Bucket(tx *Tx, path ...string) *bolt.Bucket {
@@ -105,7 +184,7 @@ func DeleteBucket(tx *Tx, path ...string) error {
 	}
 	if len(path) == 1 {
 		err := tx.DeleteBucket([]byte(path[0]))
-		if errors.Is(err, bolt.ErrBucketNotFound) {
+		if errors.Is(err, berrors.ErrBucketNotFound) {
 			return nil
 		}
 		return err
@@ -115,7 +194,7 @@ func DeleteBucket(tx *Tx, path ...string) error {
 		return nil
 	}
 	err := parent.DeleteBucket([]byte(path[len(path)-1]))
-	if errors.Is(err, bolt.ErrBucketNotFound) {
+	if errors.Is(err, berrors.ErrBucketNotFound) {
 		return nil
 	}
 	return err

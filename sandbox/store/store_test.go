@@ -120,3 +120,46 @@ func BenchmarkUpdateParallel(b *testing.B) {
 		}
 	})
 }
+
+func TestFailingUpdateDoesNotSinkItsGroup(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 200)
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.Update(func(tx *Tx) error {
+				if err := PutJSON(tx, []string{"b"}, fmt.Sprint(i), rec{i}); err != nil {
+					return err
+				}
+				switch i % 10 {
+				case 3:
+					return fmt.Errorf("refused %d", i)
+				case 7:
+					panic("bug in an update")
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	n := 0
+	_ = s.View(func(tx *Tx) error {
+		return ForEachJSON(tx, []string{"b"}, func(string, []byte) error { n++; return nil })
+	})
+	for i, err := range errs {
+		if fails := i%10 == 3 || i%10 == 7; fails != (err != nil) {
+			t.Errorf("update %d: err %v", i, err)
+		}
+	}
+	if n != 160 {
+		t.Fatalf("%d records landed, want 160 (failed updates must leave nothing)", n)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
