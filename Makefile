@@ -38,8 +38,8 @@ fuzz:
 
 ## bench: throughput against dynalite and moto, start-up time, per-op costs
 bench: build
-	npm install --silent --no-audit --no-fund --prefix bench dynalite@3 >/dev/null
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 15m ./bench/
+	npm ci --silent --no-audit --no-fund --prefix bench
+	KMSLAB_BIN=$(BIN)/kmslab $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 15m ./bench/
 	$(GO) test -run '^$$' -bench . -benchmem ./policy/ ./sandbox/...
 
 tools: $(STATICCHECK)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/kmslab/kmslab/sandbox/api"
 	"github.com/kmslab/kmslab/sandbox/dynamodb/attr"
+	"github.com/kmslab/kmslab/sandbox/dynamodb/expr"
 	"github.com/kmslab/kmslab/sandbox/store"
 )
 
@@ -151,6 +152,58 @@ func readItem(b *bucket, t *table, c *tableCrypto, skey []byte) (attr.Item, int,
 	return it, storedSize(raw), nil
 }
 
+// conditionalWrite is the transaction behind PutItem, DeleteItem and UpdateItem: read the
+// stored item (when readOld or a condition needs it), check the condition against it, then
+// store what next returns for it — sealed bytes, or nil to delete. It returns the old item.
+func (s *Service) conditionalWrite(t *table, c *tableCrypto, skey []byte, readOld bool, cond *expr.Cond, next func(old attr.Item) ([]byte, error)) (attr.Item, int, error) {
+	readOld = readOld || cond != nil
+	var (
+		old          attr.Item
+		oldSize      int
+		failed, gone bool
+		opErr        error
+	)
+	err := s.st.Update(func(tx *store.Tx) error {
+		old, oldSize, failed, gone, opErr = nil, 0, false, false, nil
+		b := itemsBucket(tx, &t.meta)
+		if b == nil {
+			gone = true
+			return nil
+		}
+		if readOld {
+			if old, oldSize, opErr = readItem(b, t, c, skey); opErr != nil {
+				return nil
+			}
+		}
+		if cond != nil && !cond.Match(old) {
+			failed = true
+			return nil
+		}
+		var sealed []byte
+		if sealed, opErr = next(old); opErr != nil {
+			return nil
+		}
+		if sealed == nil {
+			if old == nil && readOld {
+				return nil
+			}
+			return b.Delete(skey)
+		}
+		return b.Put(skey, sealed)
+	})
+	switch {
+	case err != nil:
+		return nil, 0, err
+	case gone:
+		return nil, 0, tableNotFound()
+	case opErr != nil:
+		return nil, 0, opErr
+	case failed:
+		return nil, 0, conditionFailed()
+	}
+	return old, oldSize, nil
+}
+
 func (s *Service) putItem(r *api.Request, in *putItemInput) (any, error) {
 	t, c, done, err := s.openTable(r, in.name)
 	if err != nil {
@@ -168,39 +221,9 @@ func (s *Service) putItem(r *api.Request, in *putItemInput) (any, error) {
 	skey := c.storageKey(pk.hash, pk.full)
 	sealed := c.seal(t.meta.ARN, skey, in.item.AppendJSON(nil), size)
 	needOld := in.expr.cond != nil || in.ReturnValues == "ALL_OLD"
-	var (
-		old          attr.Item
-		oldSize      int
-		failed, gone bool
-		readErr      error
-	)
-	err = s.st.Update(func(tx *store.Tx) error {
-		old, oldSize, failed, gone, readErr = nil, 0, false, false, nil
-		b := itemsBucket(tx, &t.meta)
-		if b == nil {
-			gone = true
-			return nil
-		}
-		if needOld {
-			if old, oldSize, readErr = readItem(b, t, c, skey); readErr != nil {
-				return nil
-			}
-		}
-		if in.expr.cond != nil && !in.expr.cond.Match(old) {
-			failed = true
-			return nil
-		}
-		return b.Put(skey, sealed)
-	})
-	switch {
-	case err != nil:
+	old, oldSize, err := s.conditionalWrite(t, c, skey, needOld, in.expr.cond, func(attr.Item) ([]byte, error) { return sealed, nil })
+	if err != nil {
 		return nil, err
-	case gone:
-		return nil, tableNotFound()
-	case readErr != nil:
-		return nil, readErr
-	case failed:
-		return nil, conditionFailed()
 	}
 	out := &itemOutput{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, in.name, writeUnits(max(size, oldSize)))}
 	if in.ReturnValues == "ALL_OLD" && old != nil {
@@ -277,40 +300,9 @@ func (s *Service) deleteItem(r *api.Request, in *deleteItemInput) (any, error) {
 		return nil, err
 	}
 	skey := c.storageKey(pk.hash, pk.full)
-	var (
-		old          attr.Item
-		oldSize      int
-		failed, gone bool
-		readErr      error
-	)
-	err = s.st.Update(func(tx *store.Tx) error {
-		old, oldSize, failed, gone, readErr = nil, 0, false, false, nil
-		b := itemsBucket(tx, &t.meta)
-		if b == nil {
-			gone = true
-			return nil
-		}
-		if old, oldSize, readErr = readItem(b, t, c, skey); readErr != nil {
-			return nil
-		}
-		if in.expr.cond != nil && !in.expr.cond.Match(old) {
-			failed = true
-			return nil
-		}
-		if old == nil {
-			return nil
-		}
-		return b.Delete(skey)
-	})
-	switch {
-	case err != nil:
+	old, oldSize, err := s.conditionalWrite(t, c, skey, true, in.expr.cond, func(attr.Item) ([]byte, error) { return nil, nil })
+	if err != nil {
 		return nil, err
-	case gone:
-		return nil, tableNotFound()
-	case readErr != nil:
-		return nil, readErr
-	case failed:
-		return nil, conditionFailed()
 	}
 	out := &itemOutput{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, in.name, writeUnits(oldSize))}
 	if in.ReturnValues == "ALL_OLD" && old != nil {

@@ -4,7 +4,6 @@ import (
 	"github.com/kmslab/kmslab/sandbox/api"
 	"github.com/kmslab/kmslab/sandbox/dynamodb/attr"
 	"github.com/kmslab/kmslab/sandbox/dynamodb/expr"
-	"github.com/kmslab/kmslab/sandbox/store"
 )
 
 func (s *Service) updateItem(r *api.Request, in *updateItemInput) (any, error) {
@@ -27,40 +26,18 @@ func (s *Service) updateItem(r *api.Request, in *updateItemInput) (any, error) {
 	}
 	skey := c.storageKey(pk.hash, pk.full)
 	var (
-		old, next        attr.Item
-		oldSize, newSize int
-		failed, gone     bool
-		opErr            error
+		next    attr.Item
+		newSize int
 	)
-	err = s.st.Update(func(tx *store.Tx) error {
-		old, next, oldSize, newSize, failed, gone, opErr = nil, nil, 0, 0, false, false, nil
-		b := itemsBucket(tx, &t.meta)
-		if b == nil {
-			gone = true
-			return nil
+	old, oldSize, err := s.conditionalWrite(t, c, skey, true, in.expr.cond, func(old attr.Item) ([]byte, error) {
+		var err error
+		if next, newSize, err = t.applyUpdate(old, in.key, upd); err != nil {
+			return nil, err
 		}
-		if old, oldSize, opErr = readItem(b, t, c, skey); opErr != nil {
-			return nil
-		}
-		if in.expr.cond != nil && !in.expr.cond.Match(old) {
-			failed = true
-			return nil
-		}
-		next, newSize, opErr = t.applyUpdate(old, in.key, upd)
-		if opErr != nil {
-			return nil
-		}
-		return b.Put(skey, c.seal(t.meta.ARN, skey, next.AppendJSON(nil), newSize))
+		return c.seal(t.meta.ARN, skey, next.AppendJSON(nil), newSize), nil
 	})
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, err
-	case gone:
-		return nil, tableNotFound()
-	case opErr != nil:
-		return nil, opErr
-	case failed:
-		return nil, conditionFailed()
 	}
 	out := &itemOutput{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, in.name, writeUnits(max(oldSize, newSize)))}
 	var paths []expr.Path
