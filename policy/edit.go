@@ -1,8 +1,11 @@
 package policy
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sids of the default and console key-policy statements.
@@ -48,6 +51,26 @@ func ConsoleKeyPolicy(account string, admins, users []string) []byte {
 		stmts = append(stmts, keyUseStatement(principalsNode(users)), persistentStatement(principalsNode(users)))
 	}
 	root := obj("Version", str(Version2012), "Id", str("key-consolepolicy-3"), "Statement", arr(stmts...))
+	return root.pretty()
+}
+
+// Sids of the key policy of the AWS managed key aws/dynamodb.
+const (
+	SidDynamoDBViaService = "Allow access through Amazon DynamoDB for all principals in the account that are authorized to use Amazon DynamoDB"
+	SidDirectMetadata     = "Allow direct access to key metadata to the account"
+)
+
+// DynamoDBManagedKeyPolicy is the key policy AWS gives the AWS managed key aws/dynamodb
+// (Id "auto-dynamodb-1"): every principal of the account may use the key through DynamoDB
+// in this region, and the account may read the key's metadata directly. There is no root
+// "kms:*" statement, so IAM policies cannot grant anything more on the key.
+func DynamoDBManagedKeyPolicy(account, region string) []byte {
+	via := statement(SidDynamoDBViaService, obj("AWS", str("*")),
+		[]string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:DescribeKey"},
+		obj("StringEquals", obj("kms:CallerAccount", str(account), "kms:ViaService", str("dynamodb."+region+".amazonaws.com"))))
+	meta := statement(SidDirectMetadata, obj("AWS", str("arn:aws:iam::"+account+":root")),
+		[]string{"kms:Describe*", "kms:Get*", "kms:List*", "kms:RevokeGrant"}, nil)
+	root := obj("Version", str(Version2012), "Id", str("auto-dynamodb-1"), "Statement", arr(via, meta))
 	return root.pretty()
 }
 
@@ -282,4 +305,125 @@ func removePrincipal(root *jnode, sid, principal string) (bool, error) {
 	}
 	s.vals = kept
 	return true, nil
+}
+
+// ReplacePrincipal replaces an AWS principal with another in every Principal and
+// NotPrincipal element of a policy, as IAM does when a user named in a policy is deleted
+// (the policy then shows the user's unique id, AIDA…, instead of the ARN). Values match
+// ignoring case, as IAM user names do. Only the replaced strings change: the rest of the
+// document is kept byte for byte, so its layout survives. changed is false when the
+// principal is not named.
+func ReplacePrincipal(doc []byte, old, new string) (out []byte, changed bool, err error) {
+	if !validAWSPrincipal(new) {
+		return nil, false, perr("Invalid principal in policy: \"AWS\":\"%s\"", new)
+	}
+	if _, err := Parse(doc); err != nil {
+		return nil, false, err
+	}
+	spans, err := principalSpans(doc, old)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(spans) == 0 {
+		return doc, false, nil
+	}
+	var b bytes.Buffer
+	last := 0
+	for _, sp := range spans {
+		b.Write(doc[last:sp[0]])
+		writeString(&b, new)
+		last = sp[1]
+	}
+	b.Write(doc[last:])
+	return b.Bytes(), true, nil
+}
+
+// principalSpans returns the byte ranges of the JSON strings equal to principal (ignoring
+// case) that sit in Statement → Principal|NotPrincipal → AWS, in document order.
+func principalSpans(doc []byte, principal string) ([][2]int, error) {
+	w := &spanWalker{dec: json.NewDecoder(bytes.NewReader(doc)), doc: doc, want: principal}
+	if err := w.value(atTop); err != nil {
+		return nil, errNotJSON
+	}
+	return w.spans, nil
+}
+
+// Where a JSON value sits, as far as principals are concerned.
+const (
+	atOther = iota
+	atTop
+	atStatements // the Statement member: one statement or a list of them
+	atStatement
+	atPrincipal // a Principal or NotPrincipal object
+	atAWS       // its AWS member: one string or a list of them
+)
+
+type spanWalker struct {
+	dec   *json.Decoder
+	doc   []byte
+	want  string
+	spans [][2]int
+}
+
+// value reads one JSON value at position at.
+func (w *spanWalker) value(at int) error {
+	start := int(w.dec.InputOffset())
+	tok, err := w.dec.Token()
+	if err != nil {
+		return err
+	}
+	switch v := tok.(type) {
+	case json.Delim:
+		if v == '[' {
+			inner := atOther
+			switch at {
+			case atStatements:
+				inner = atStatement
+			case atAWS:
+				inner = atAWS
+			}
+			for w.dec.More() {
+				if err := w.value(inner); err != nil {
+					return err
+				}
+			}
+		} else {
+			for w.dec.More() {
+				kt, err := w.dec.Token()
+				if err != nil {
+					return err
+				}
+				k, _ := kt.(string)
+				if err := w.value(memberAt(at, k)); err != nil {
+					return err
+				}
+			}
+		}
+		_, err := w.dec.Token() // the closing delimiter
+		return err
+	case string:
+		if at == atAWS && strings.EqualFold(v, w.want) {
+			end := int(w.dec.InputOffset())
+			// Between the previous token and the string there is only a separator and space.
+			q := bytes.IndexByte(w.doc[start:end], '"')
+			if q < 0 {
+				return errNotJSON
+			}
+			w.spans = append(w.spans, [2]int{start + q, end})
+		}
+	}
+	return nil
+}
+
+// memberAt is where the member k of an object at position at sits.
+func memberAt(at int, k string) int {
+	switch {
+	case at == atTop && k == "Statement":
+		return atStatements
+	case (at == atStatements || at == atStatement) && (k == "Principal" || k == "NotPrincipal"):
+		return atPrincipal
+	case at == atPrincipal && k == "AWS":
+		return atAWS
+	}
+	return atOther
 }

@@ -97,6 +97,10 @@ func (s *Sandbox) wire() error {
 	if s.kms, err = kms.New(s.store, acct, s.authz, s.iam); err != nil {
 		return fmt.Errorf("load KMS state: %w", err)
 	}
+	// Key policies name a deleted user by its unique id from then on, as on AWS.
+	if err := s.iam.OnUserDeleted(s.kms.UserDeleted); err != nil {
+		return fmt.Errorf("update key policies for deleted users: %w", err)
+	}
 	if s.ddb, err = dynamodb.New(s.store, acct, s.kms); err != nil {
 		return fmt.Errorf("load DynamoDB state: %w", err)
 	}

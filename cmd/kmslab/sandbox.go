@@ -53,7 +53,7 @@ func newSandboxCmd() *cobra.Command {
 func runSandbox(ctx context.Context, f sandboxFlags, stdout, stderr io.Writer) error {
 	logger := log.NewWithOptions(stderr, log.Options{ReportTimestamp: true, TimeFormat: "15:04:05.000", Prefix: "sandbox"})
 	if os.Getenv("NO_COLOR") != "" {
-		logger.SetColorProfile(colorprofile.Ascii)
+		logger.SetColorProfile(colorprofile.NoTTY) // no escape codes at all, not even bold
 	}
 	host, _, err := net.SplitHostPort(f.listen)
 	if err != nil {
@@ -138,8 +138,11 @@ func alive(ctx context.Context, url string) bool {
 	return resp.StatusCode == http.StatusOK
 }
 
+// printExports writes the admin's shell lines. AWS_DEFAULT_REGION is there too because the
+// AWS CLI v1 and boto3 read only that one.
 func printExports(w io.Writer, id, secret, region, url string) {
-	fmt.Fprintf(w, "export AWS_ACCESS_KEY_ID=%s\nexport AWS_SECRET_ACCESS_KEY=%s\nexport AWS_REGION=%s\nexport AWS_ENDPOINT_URL=%s\n", id, secret, region, url)
+	fmt.Fprintf(w, "export AWS_ACCESS_KEY_ID=%s\nexport AWS_SECRET_ACCESS_KEY=%s\nexport AWS_REGION=%s\nexport AWS_DEFAULT_REGION=%s\nexport AWS_ENDPOINT_URL=%s\n",
+		id, secret, region, region, url)
 }
 
 func logRequest(l *log.Logger, e gateway.Entry) {

@@ -53,7 +53,7 @@ func readExports(t *testing.T, r io.Reader) map[string]string {
 	sc := bufio.NewScanner(r)
 	done := make(chan struct{})
 	go func() {
-		for len(exports) < 4 && sc.Scan() {
+		for len(exports) < 5 && sc.Scan() {
 			k, v, ok := strings.Cut(strings.TrimPrefix(sc.Text(), "export "), "=")
 			if ok {
 				exports[k] = v
@@ -66,7 +66,7 @@ func readExports(t *testing.T, r io.Reader) map[string]string {
 	case <-time.After(20 * time.Second):
 		t.Fatal("no exports printed within 20s")
 	}
-	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_ENDPOINT_URL"} {
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"} {
 		if exports[k] == "" {
 			t.Fatalf("missing export %s in %v", k, exports)
 		}
@@ -107,6 +107,9 @@ func TestSandboxCommandServesAndStopsCleanly(t *testing.T) {
 	if strings.Contains(stderr.String(), exports["AWS_SECRET_ACCESS_KEY"]) || strings.Contains(stderr.String(), exports["AWS_ACCESS_KEY_ID"]) {
 		t.Fatalf("stderr shows a credential in full:\n%s", stderr)
 	}
+	if strings.Contains(stderr.String(), "\x1b[") {
+		t.Fatalf("NO_COLOR is set but stderr has escape codes:\n%q", stderr)
+	}
 	if !strings.Contains(stderr.String(), "ready") {
 		t.Fatalf("no ready line on stderr:\n%s", stderr)
 	}
@@ -141,19 +144,55 @@ func TestSandboxCommandRejectsBadInput(t *testing.T) {
 }
 
 func TestSandboxCommandRefusesCorruptState(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "state.db"), []byte("this is not a database"), 0o600); err != nil {
+	dir := filepath.Join(t.TempDir(), "data")
+	cmd, _, stderr := startSandbox(t, dir)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr)
+	}
+	state := filepath.Join(dir, "state")
+	manifests, err := filepath.Glob(filepath.Join(state, "MANIFEST-*"))
+	if err != nil || len(manifests) == 0 {
+		t.Fatalf("no manifest in %s: %v", state, err)
+	}
+	for _, m := range manifests {
+		if err := os.WriteFile(m, []byte("this is not a database"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := readTree(t, state)
 	out, err := exec.Command(kmslabBin, "sandbox", "--listen", "127.0.0.1:0", "--data-dir", dir).CombinedOutput()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
 		t.Fatalf("want exit 1, got %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "state.db") {
-		t.Fatalf("error does not name the file:\n%s", out)
+	if !strings.Contains(string(out), state) {
+		t.Fatalf("error does not name the state directory:\n%s", out)
 	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "state.db")); string(b) != "this is not a database" {
-		t.Fatal("the corrupt file was changed")
+	if strings.Contains(string(out), "goroutine ") {
+		t.Fatalf("stack trace in output:\n%s", out)
 	}
+	if after := readTree(t, state); after != before {
+		t.Fatal("the damaged state was changed")
+	}
+}
+
+// readTree is every file name and content under dir, in one string.
+func readTree(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		raw, err := os.ReadFile(p)
+		b.WriteString(p + "\x00" + string(raw) + "\x00")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

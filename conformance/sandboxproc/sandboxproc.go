@@ -40,6 +40,7 @@ func (e Exports) Env() []string {
 		"AWS_ACCESS_KEY_ID=" + e.AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY=" + e.SecretAccessKey,
 		"AWS_REGION=" + e.Region,
+		"AWS_DEFAULT_REGION=" + e.Region,
 		"AWS_ENDPOINT_URL=" + e.EndpointURL,
 	}
 }

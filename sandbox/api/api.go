@@ -99,6 +99,9 @@ type Error struct {
 	MessageKey string
 	// Header, when set, is added to the response (e.g. Retry-After).
 	Header http.Header
+	// Extra holds more members of a JSON error body, each encoded with encoding/json
+	// (DynamoDB's ConditionalCheckFailedException carries "Item"). Query errors ignore it.
+	Extra map[string]any
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

@@ -19,6 +19,10 @@ type KeyBroker interface {
 	// ReleaseTableKey retires DynamoDB's grant for the table (DeleteTable). It succeeds when the
 	// key or grant is already gone.
 	ReleaseTableKey(ctx context.Context, region, keyARN string, encCtx map[string]string) error
+	// AWSManagedKey returns the ARN of the AWS managed key of an AWS service in region
+	// (alias/aws/<service>, e.g. "dynamodb"), creating it, durably, on first use. It needs no
+	// permission of its own: the service then uses the key as the caller, like any other.
+	AWSManagedKey(ctx context.Context, region, service string) (keyARN string, err error)
 }
 
 // Directory answers questions about IAM principals for other services.

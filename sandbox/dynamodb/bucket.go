@@ -1,6 +1,6 @@
 package dynamodb
 
-import bolt "go.etcd.io/bbolt"
+import "github.com/kmslab/kmslab/sandbox/store"
 
-// bucket is a bbolt bucket (the store package hands them out).
-type bucket = bolt.Bucket
+// bucket is a store bucket (the store package hands them out).
+type bucket = store.Node

@@ -10,12 +10,12 @@ import (
 	"errors"
 )
 
-// Items at rest are AES-256-GCM ciphertext under a subkey of the table key. Their bbolt keys
+// Items at rest are AES-256-GCM ciphertext under a subkey of the table key. Their storage keys
 // are HMACs (under another subkey) of the partition key and of the full primary key, so no
 // attribute value, key values included, is on disk in the clear:
 //
-//	bbolt key   = HMAC(loc, "P"‖canon(pk)) ‖ HMAC(loc, "I"‖canon(pk)‖canon(sk))   (64 bytes)
-//	bbolt value = 0x01 ‖ size(4, big endian) ‖ nonce(12) ‖ GCM(item JSON, AAD = tableARN‖0‖bbolt key)
+//	storage key   = HMAC(loc, "P"‖canon(pk)) ‖ HMAC(loc, "I"‖canon(pk)‖canon(sk))   (64 bytes)
+//	storage value = 0x01 ‖ size(4, big endian) ‖ nonce(12) ‖ GCM(item JSON, AAD = tableARN‖0‖storage key)
 //
 // The AAD binds each ciphertext to its table and to its primary key (through the key's
 // HMAC, so a Scan can open items without knowing their keys first). size is DynamoDB's item
@@ -67,10 +67,10 @@ func (c *tableCrypto) mac(tag byte, parts ...[]byte) []byte {
 	return m.Sum(nil)
 }
 
-// partition is the bbolt key prefix of a partition.
+// partition is the storage key prefix of a partition.
 func (c *tableCrypto) partition(hashCanon []byte) []byte { return c.mac('P', hashCanon) }
 
-// storageKey is the bbolt key of an item.
+// storageKey is the storage key of an item.
 func (c *tableCrypto) storageKey(hashCanon, fullCanon []byte) []byte {
 	k := make([]byte, 0, storageKeyLen)
 	k = append(k, c.partition(hashCanon)...)

@@ -48,6 +48,17 @@ func conditionFailed() *api.Error {
 	return ddbError(nsDynamo, "ConditionalCheckFailedException", http.StatusBadRequest, "The conditional request failed")
 }
 
+// conditionFailedWith is a ConditionalCheckFailedException carrying the item that failed
+// the condition, as ReturnValuesOnConditionCheckFailure ALL_OLD returns it ("Item", in
+// DynamoDB JSON); nil when no item was there.
+func conditionFailedWith(old attr.Item) *api.Error {
+	e := conditionFailed()
+	if old != nil {
+		e.Extra = map[string]any{"Item": old}
+	}
+	return e
+}
+
 func serialization(msg string) *api.Error {
 	return ddbError(nsService, "SerializationException", http.StatusBadRequest, msg)
 }

@@ -2,6 +2,7 @@ package dynamodb
 
 import (
 	"encoding/json"
+	"errors"
 
 	"github.com/kmslab/kmslab/sandbox/api"
 	"github.com/kmslab/kmslab/sandbox/dynamodb/attr"
@@ -14,6 +15,7 @@ type putItemInput struct {
 	Item                map[string]*attr.Wire `json:"Item"`
 	ConditionExpression *string               `json:"ConditionExpression"`
 	ReturnValues        string                `json:"ReturnValues"`
+	OnConditionFailure  string                `json:"ReturnValuesOnConditionCheckFailure"`
 	exprParams
 	name string
 	item attr.Item
@@ -39,6 +41,7 @@ type deleteItemInput struct {
 	keyInput
 	ConditionExpression *string `json:"ConditionExpression"`
 	ReturnValues        string  `json:"ReturnValues"`
+	OnConditionFailure  string  `json:"ReturnValuesOnConditionCheckFailure"`
 	exprParams
 	expr compiled
 }
@@ -48,6 +51,7 @@ type updateItemInput struct {
 	UpdateExpression    *string `json:"UpdateExpression"`
 	ConditionExpression *string `json:"ConditionExpression"`
 	ReturnValues        string  `json:"ReturnValues"`
+	OnConditionFailure  string  `json:"ReturnValuesOnConditionCheckFailure"`
 	exprParams
 	expr compiled
 }
@@ -59,10 +63,44 @@ type itemOutput struct {
 }
 
 func init() {
-	register("PutItem", validatePut, tableResource(func(in *putItemInput) string { return in.name }), (*Service).putItem)
+	register("PutItem", validatePut, tableResource(func(in *putItemInput) string { return in.name }),
+		func(s *Service, r *api.Request, in *putItemInput) (any, error) {
+			out, err := s.putItem(r, in)
+			return out, oldItemOnFailure(err, in.OnConditionFailure)
+		})
 	register("GetItem", validateGet, tableResource(func(in *getItemInput) string { return in.name }), (*Service).getItem)
-	register("DeleteItem", validateDelete, tableResource(func(in *deleteItemInput) string { return in.name }), (*Service).deleteItem)
-	register("UpdateItem", validateUpdate, tableResource(func(in *updateItemInput) string { return in.name }), (*Service).updateItem)
+	register("DeleteItem", validateDelete, tableResource(func(in *deleteItemInput) string { return in.name }),
+		func(s *Service, r *api.Request, in *deleteItemInput) (any, error) {
+			out, err := s.deleteItem(r, in)
+			return out, oldItemOnFailure(err, in.OnConditionFailure)
+		})
+	register("UpdateItem", validateUpdate, tableResource(func(in *updateItemInput) string { return in.name }),
+		func(s *Service, r *api.Request, in *updateItemInput) (any, error) {
+			out, err := s.updateItem(r, in)
+			return out, oldItemOnFailure(err, in.OnConditionFailure)
+		})
+}
+
+// checkOnConditionFailure validates ReturnValuesOnConditionCheckFailure.
+func checkOnConditionFailure(v string) error {
+	if v == "" || v == "NONE" || v == "ALL_OLD" {
+		return nil
+	}
+	var c constraint
+	c.add(v, "returnValuesOnConditionCheckFailure", "Member must satisfy enum value set: [ALL_OLD, NONE]")
+	return c.err()
+}
+
+// oldItemOnFailure keeps the old item conditionalWrite put in a ConditionalCheckFailedException
+// only when the caller asked for it (ReturnValuesOnConditionCheckFailure ALL_OLD).
+func oldItemOnFailure(err error, want string) error {
+	var ae *api.Error
+	if want == "ALL_OLD" || !errors.As(err, &ae) || ae.Extra == nil {
+		return err
+	}
+	c := *ae
+	c.Extra = nil
+	return &c
 }
 
 func validatePut(_ *Service, _ *api.Request, in *putItemInput) (err error) {
@@ -75,6 +113,9 @@ func validatePut(_ *Service, _ *api.Request, in *putItemInput) (err error) {
 		return err
 	}
 	if err := checkReturnValues(in.ReturnValues, "ALL_OLD"); err != nil {
+		return err
+	}
+	if err := checkOnConditionFailure(in.OnConditionFailure); err != nil {
 		return err
 	}
 	if in.item, err = wireItem(in.Item); err != nil {
@@ -116,6 +157,9 @@ func validateDelete(_ *Service, _ *api.Request, in *deleteItemInput) (err error)
 	if err := checkReturnValues(in.ReturnValues, "ALL_OLD"); err != nil {
 		return err
 	}
+	if err := checkOnConditionFailure(in.OnConditionFailure); err != nil {
+		return err
+	}
 	if in.expr, err = in.compile(exprSources{condition: in.ConditionExpression}); err != nil {
 		return err
 	}
@@ -127,6 +171,9 @@ func validateUpdate(_ *Service, _ *api.Request, in *updateItemInput) (err error)
 		return err
 	}
 	if err := checkReturnValues(in.ReturnValues, "ALL_OLD", "ALL_NEW", "UPDATED_OLD", "UPDATED_NEW"); err != nil {
+		return err
+	}
+	if err := checkOnConditionFailure(in.OnConditionFailure); err != nil {
 		return err
 	}
 	if in.expr, err = in.compile(exprSources{condition: in.ConditionExpression, update: in.UpdateExpression}); err != nil {
@@ -155,6 +202,8 @@ func readItem(b *bucket, t *table, c *tableCrypto, skey []byte) (attr.Item, int,
 // conditionalWrite is the transaction behind PutItem, DeleteItem and UpdateItem: read the
 // stored item (when readOld or a condition needs it), check the condition against it, then
 // store what next returns for it — sealed bytes, or nil to delete. It returns the old item.
+// A failed condition's error carries the old item; the operation drops it unless the
+// caller asked for it (oldItemOnFailure).
 func (s *Service) conditionalWrite(t *table, c *tableCrypto, skey []byte, readOld bool, cond *expr.Cond, next func(old attr.Item) ([]byte, error)) (attr.Item, int, error) {
 	readOld = readOld || cond != nil
 	var (
@@ -199,7 +248,7 @@ func (s *Service) conditionalWrite(t *table, c *tableCrypto, skey []byte, readOl
 	case opErr != nil:
 		return nil, 0, opErr
 	case failed:
-		return nil, 0, conditionFailed()
+		return nil, 0, conditionFailedWith(old)
 	}
 	return old, oldSize, nil
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/kmslab/kmslab/sandbox/store"
 )
 
-// A Scan walks partitions in bbolt key order (the order of their HMACs, which is as
+// A Scan walks partitions in storage key order (the order of their HMACs, which is as
 // arbitrary as DynamoDB's hash order) and, within a partition, items in sort-key order.
 // Segment i of n holds the partitions whose first 8 HMAC bytes h give floor(h·n/2⁶⁴) = i:
 // a contiguous key range, so a segment is one cursor run.

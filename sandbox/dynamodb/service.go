@@ -7,7 +7,6 @@ package dynamodb
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 
 	"github.com/kmslab/kmslab/sandbox/api"
 	"github.com/kmslab/kmslab/sandbox/store"
@@ -181,16 +179,6 @@ func (s *Service) lookup(region, name string) *table {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.tables[region+"/"+name]
-}
-
-// managedKeyARN is the ARN reported for the AWS managed key aws/dynamodb: a fixed UUID per
-// account and region (the sandbox does not create that key in KMS).
-func (s *Service) managedKeyARN(region string) string {
-	h := sha256.Sum256([]byte("aws/dynamodb\x00" + s.account + "\x00" + region))
-	h[6] = h[6]&0x0f | 0x40
-	h[8] = h[8]&0x3f | 0x80
-	id, _ := uuid.FromBytes(h[:16])
-	return fmt.Sprintf("arn:aws:kms:%s:%s:key/%s", region, s.account, id)
 }
 
 func ctxOf(r *api.Request) context.Context {

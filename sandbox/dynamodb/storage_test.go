@@ -12,7 +12,7 @@ import (
 	"github.com/kmslab/kmslab/sandbox/store"
 )
 
-// TestNoPlaintextOnDisk reads the raw bbolt file: neither attribute values nor key values
+// TestNoPlaintextOnDisk reads every raw file of the state: neither attribute values nor key values
 // may appear in it, for a customer managed key table and an AWS owned key table alike.
 func TestNoPlaintextOnDisk(t *testing.T) {
 	e := newEnv(t)
@@ -25,9 +25,17 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 	if err := e.st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(filepath.Join(e.dir, store.FileName))
-	if err != nil {
-		t.Fatal(err)
+	var raw []byte
+	files, err := filepath.Glob(filepath.Join(e.dir, store.DirName, "*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no state files: %v", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw = append(raw, b...)
 	}
 	for _, s := range append(secrets, "31415926535", "Marmalade") {
 		if bytes.Contains(raw, []byte(s)) {

@@ -344,8 +344,25 @@ func (s *Service) createTable(r *api.Request, in *createTableInput) (any, error)
 
 // newTableKey makes a table key under the chosen key: a customer managed key goes through
 // the broker as the caller, so a key the caller may not use fails here and leaves no table.
+// The AWS managed key aws/dynamodb is a real KMS key too (KMS creates it on first use), used
+// exactly like a customer managed one; its key policy lets every principal of the account
+// use it through DynamoDB. m holds the table's current key (UpdateTable), kept when the
+// request names the AWS managed key the table already uses.
 func (s *Service) newTableKey(r *api.Request, m *tableMeta, mode, keyRef string) (sseMeta, error) {
 	switch mode {
+	case sseManaged:
+		if s.keys == nil {
+			return sseMeta{}, internalError()
+		}
+		arn, err := s.keys.AWSManagedKey(ctxOf(r), m.Region, "dynamodb")
+		if err != nil {
+			return sseMeta{}, kmsError(err)
+		}
+		if m.SSE.Mode == sseCMK && m.SSE.KeyARN == arn && m.SSE.Wrapped != nil {
+			return m.SSE, nil
+		}
+		keyRef = arn
+		fallthrough
 	case sseCMK:
 		if s.keys == nil {
 			return sseMeta{}, internalError()
@@ -355,8 +372,6 @@ func (s *Service) newTableKey(r *api.Request, m *tableMeta, mode, keyRef string)
 			return sseMeta{}, kmsError(err)
 		}
 		return sseMeta{Mode: sseCMK, KeyARN: arn, Wrapped: wrapped}, nil
-	case sseManaged:
-		return sseMeta{Mode: sseManaged, KeyARN: s.managedKeyARN(m.Region), Plain: randomKey()}, nil
 	}
 	return sseMeta{Mode: sseOwned, Plain: randomKey()}, nil
 }

@@ -118,7 +118,10 @@ func (s *Service) parseUserPolicies(u *user) ([]policy.NamedPolicy, error) {
 }
 
 // PrincipalExists reports whether a principal named in a policy exists: "*", this account
-// (its root ARN or bare id), or a user of this sandbox by ARN or unique id (AIDA…).
+// (its root ARN or bare id), or a user of this sandbox by ARN or unique id (AIDA…). The
+// unique id of a deleted user is accepted too: GetKeyPolicy shows it in place of the
+// user's ARN, and a student who puts that policy back must not be refused (UNCONFIRMED on
+// AWS; TestUnconfirmed_DeletedUserIDInKeyPolicy).
 func (s *Service) PrincipalExists(principal string) bool {
 	switch principal {
 	case "*", s.account, "arn:aws:iam::" + s.account + ":root":

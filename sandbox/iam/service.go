@@ -29,7 +29,10 @@ type Service struct {
 	users      map[string]*user // by lower-cased name
 	byARN      map[string]*user
 	byLowerARN map[string]*user
-	keys       map[string]*keyEntry // by access key id
+	keys       map[string]*keyEntry    // by access key id
+	deleted    map[string]*deletedUser // deleted users by unique id
+
+	hooks []DeletionHook // guarded by wmu
 }
 
 var _ api.Service = (*Service)(nil)
@@ -50,7 +53,7 @@ func New(st *store.Store, accountID string) (*Service, error) {
 	s := &Service{
 		st: st, account: accountID, managed: byARN, managedList: list,
 		users: map[string]*user{}, byARN: map[string]*user{}, byLowerARN: map[string]*user{},
-		keys: map[string]*keyEntry{},
+		keys: map[string]*keyEntry{}, deleted: map[string]*deletedUser{},
 	}
 	if err := s.load(); err != nil {
 		return nil, err

@@ -136,7 +136,7 @@ func (s *Service) userARN(path, name string) string {
 // load reads every user from the store and builds the indexes.
 func (s *Service) load() error {
 	return s.st.View(func(tx *store.Tx) error {
-		return store.ForEachJSON(tx, usersPath, func(key string, raw []byte) error {
+		err := store.ForEachJSON(tx, usersPath, func(key string, raw []byte) error {
 			u := &user{}
 			if err := json.Unmarshal(raw, u); err != nil {
 				return fmt.Errorf("iam: corrupt user record %q: %w", key, err)
@@ -145,6 +145,10 @@ func (s *Service) load() error {
 			s.index(nil, u)
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		return s.loadDeleted(tx)
 	})
 }
 

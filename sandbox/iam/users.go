@@ -104,6 +104,10 @@ func (s *Service) createUser(r *api.Request, in createUserInput) (any, error) {
 	if s.lookup(in.name) != nil {
 		return nil, iamErr("EntityAlreadyExists", http.StatusConflict, "User with name %s already exists.", in.name)
 	}
+	// A policy must stop naming a deleted user before a new user can take its name.
+	if err := s.settlePending(); err != nil {
+		return nil, serviceFailure()
+	}
 	u := s.newUser(in.name, in.path, in.tags, r)
 	if err := s.commit(nil, u); err != nil {
 		return nil, err
@@ -124,8 +128,11 @@ func (s *Service) newUser(name, path string, tags []tag, r *api.Request) *user {
 	}
 }
 
-// idTaken reports whether a user already has id. Callers hold s.mu.
+// idTaken reports whether a user has, or a deleted user had, id. Callers hold s.mu.
 func (s *Service) idTaken(id string) bool {
+	if s.deleted[id] != nil {
+		return true
+	}
 	for _, u := range s.users {
 		if u.ID == id {
 			return true
@@ -217,7 +224,7 @@ func (s *Service) deleteUser(r *api.Request, in userInput) (any, error) {
 	case len(u.Inline) > 0:
 		return nil, deleteConflict("delete policies")
 	}
-	if err := s.commit(u, nil); err != nil {
+	if err := s.removeUser(u, now(r)); err != nil {
 		return nil, err
 	}
 	return nil, nil

@@ -42,12 +42,8 @@ func (s *Service) checkPolicy(ctx context.Context, caller api.Principal, keyARN,
 	if noPrincipal {
 		return errMalformedPolicy(msgNoPrincipal)
 	}
-	if s.dir != nil {
-		for _, pr := range principals {
-			if !s.dir.PrincipalExists(pr) {
-				return errMalformedPolicy(msgInvalidPrincipals)
-			}
-		}
+	if err := s.checkPrincipals(principals); err != nil {
+		return err
 	}
 	if !bypass && s.authz != nil {
 		if ctx == nil {
@@ -79,4 +75,28 @@ func inspectPolicy(doc []byte) (noPrincipal bool, principals []string, err error
 		return false, nil, err
 	}
 	return p.HasStatementWithoutPrincipal(), p.Principals(), nil
+}
+
+// checkPrincipals refuses a policy naming a principal that does not exist.
+func (s *Service) checkPrincipals(principals []string) error {
+	if s.dir == nil {
+		return nil
+	}
+	for _, pr := range principals {
+		if !s.dir.PrincipalExists(pr) {
+			return errMalformedPolicy(msgInvalidPrincipals)
+		}
+	}
+	return nil
+}
+
+// recheckPrincipals runs the principal check again under the writer lock, just before a
+// policy is stored: a user deleted since checkPolicy has had its ARN replaced in the stored
+// policies (UserDeleted, which takes the same lock), and must not come back with this one.
+func (s *Service) recheckPrincipals(text string) error {
+	_, principals, err := inspectPolicy([]byte(text))
+	if err != nil {
+		return errMalformedPolicy(msgPolicyNotJSON)
+	}
+	return s.checkPrincipals(principals)
 }

@@ -111,6 +111,11 @@ func hCreateKey(s *Service, r *api.Request, in *createKeyInput) (any, error) {
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	if in.Policy != nil {
+		if err := s.recheckPrincipals(text); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.purgeExpired(reg, now); err != nil {
 		return nil, err
 	}
@@ -141,15 +146,31 @@ type keyIDInput struct {
 func tDescribeKey(s *Service, r *api.Request, in *keyIDInput) ([]api.Target, error) {
 	k, err := s.lookupKey(r, in.KeyId, "keyId", resolveOpts{})
 	if err != nil {
+		if svc, ok := s.predefinedAlias(r, in.KeyId); ok {
+			// The AWS managed key does not exist yet; Handle creates it. Authorize against
+			// the key policy it will have.
+			return []api.Target{s.predefinedTarget(r, "kms:DescribeKey", svc)}, nil
+		}
 		return nil, err
 	}
 	return []api.Target{s.keyTarget(r, "kms:DescribeKey", k)}, nil
 }
 
+// hDescribeKey describes a key. Given a predefined AWS alias with no key yet
+// (alias/aws/dynamodb), it creates the AWS managed key first, as the DescribeKey doc says.
 func hDescribeKey(s *Service, r *api.Request, in *keyIDInput) (any, error) {
 	k, err := s.resolve(regionOf(r), *in.KeyId, nowOf(r), resolveOpts{})
 	if err != nil {
-		return nil, err
+		svc, ok := s.predefinedAlias(r, in.KeyId)
+		if !ok {
+			return nil, err
+		}
+		if _, err := s.AWSManagedKey(r.Ctx, regionOf(r), svc); err != nil {
+			return nil, err
+		}
+		if k, err = s.resolve(regionOf(r), *in.KeyId, nowOf(r), resolveOpts{}); err != nil {
+			return nil, err
+		}
 	}
 	return keyMetadataOutput{KeyMetadata: k.metadata()}, nil
 }

@@ -80,6 +80,9 @@ func hPutKeyPolicy(s *Service, r *api.Request, in *putKeyPolicyInput) (any, erro
 		return nil, err
 	}
 	_, err = s.writeKey(r, k.rec.ID, resolveOpts{}, func(k *key) error {
+		if err := s.recheckPrincipals(*in.Policy); err != nil {
+			return err
+		}
 		k.setPolicy(*in.Policy)
 		return nil
 	})

@@ -8,6 +8,12 @@ import (
 	"time"
 )
 
+// Key managers as DescribeKey names them.
+const (
+	managerCustomer = "CUSTOMER"
+	managerAWS      = "AWS"
+)
+
 // Key states as AWS names them.
 const (
 	stateEnabled  = "Enabled"
@@ -33,6 +39,8 @@ type keyRecord struct {
 	Rotation    rotationRecord    `json:"rotation"`
 	Materials   []material        `json:"materials"`
 	Grants      []grantRecord     `json:"grants,omitempty"`
+	// Manager is "AWS" for an AWS managed key (aws/<service>); empty means CUSTOMER.
+	Manager string `json:"manager,omitempty"`
 }
 
 type rotationRecord struct {

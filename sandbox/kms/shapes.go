@@ -39,11 +39,14 @@ func (k *key) metadata() keyMetadata {
 		Enabled:               k.rec.State == stateEnabled,
 		EncryptionAlgorithms:  []string{"SYMMETRIC_DEFAULT"},
 		KeyId:                 k.rec.ID,
-		KeyManager:            "CUSTOMER",
+		KeyManager:            managerCustomer,
 		KeySpec:               k.rec.KeySpec,
 		KeyState:              k.rec.State,
 		KeyUsage:              k.rec.KeyUsage,
 		Origin:                "AWS_KMS",
+	}
+	if k.rec.Manager != "" {
+		m.KeyManager = k.rec.Manager
 	}
 	if n := len(k.rec.Materials); n > 0 {
 		m.CurrentKeyMaterialId = k.rec.Materials[n-1].ID

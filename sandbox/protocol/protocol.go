@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"hash/crc32"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -132,8 +134,27 @@ func WriteError(w http.ResponseWriter, p api.Protocol, service, requestID string
 		b.WriteString(`,"` + key + `":`)
 		writeJSONString(&b, e.Message)
 	}
+	writeExtra(&b, e.Extra)
 	b.WriteString("}")
 	writeJSONBody(w, p, requestID, status, b.Bytes())
+}
+
+// writeExtra appends an error's extra members in key order. A member that would repeat
+// __type or the message (in any case), or that does not encode, is left out.
+func writeExtra(b *bytes.Buffer, extra map[string]any) {
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		if k == "__type" || strings.EqualFold(k, "message") {
+			continue
+		}
+		v, err := json.Marshal(extra[k])
+		if err != nil {
+			continue
+		}
+		b.WriteByte(',')
+		writeJSONString(b, k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
 }
 
 func writeJSONString(b *bytes.Buffer, s string) {

@@ -23,10 +23,7 @@ func TestPutGetDeleteAcrossReopen(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(filepath.Join(dir, FileName))
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("state file mode %v %v", fi.Mode(), err)
-	}
+	checkModes(t, filepath.Join(dir, DirName))
 	s, err = Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -67,13 +64,22 @@ func TestSecondOpenIsLocked(t *testing.T) {
 	}
 }
 
-func TestCorruptFileIsAnErrorNotAPanic(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, FileName), []byte("garbage, not bbolt"), 0o600); err != nil {
-		t.Fatal(err)
+// checkModes wants the state directory 0700 and every file in it 0600.
+func checkModes(t *testing.T, state string) {
+	t.Helper()
+	fi, err := os.Stat(state)
+	if err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("state directory mode %v %v", fi.Mode(), err)
 	}
-	if _, err := Open(dir); err == nil {
-		t.Fatal("want an error for a corrupt file")
+	entries, err := os.ReadDir(state)
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("state directory: %v %v", entries, err)
+	}
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v %v", e.Name(), fi.Mode(), err)
+		}
 	}
 }
 
@@ -161,5 +167,34 @@ func TestFailingUpdateDoesNotSinkItsGroup(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestCloseTwice(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUseAfterCloseIsAnError(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.View(func(*Tx) error { return nil }); !errors.Is(err, ErrClosed) {
+		t.Errorf("View after Close: %v", err)
+	}
+	if err := s.Update(func(*Tx) error { return nil }); !errors.Is(err, ErrClosed) {
+		t.Errorf("Update after Close: %v", err)
 	}
 }
