@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/kmslab/kmslab/sandbox/api"
 	"github.com/kmslab/kmslab/sandbox/store"
 )
