@@ -10,7 +10,7 @@ FUZZTIME    ?= 60s
 
 ## run: the lab (until the TUI lands: the sandbox, with exports to paste into another shell)
 run:
-	$(GO) run ./cmd/kmslab sandbox
+	@$(GO) run ./cmd/kmslab sandbox
 
 ## build: bin/kmslab
 build:
