@@ -8,6 +8,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"hash"
+	"sync"
 )
 
 // Items at rest are AES-256-GCM ciphertext under a subkey of the table key. Their storage keys
@@ -35,6 +37,7 @@ var errCorrupt = errors.New("stored item does not decrypt under the table key")
 type tableCrypto struct {
 	aead cipher.AEAD
 	loc  []byte
+	macs sync.Pool // keyed HMAC states under loc: keying one costs two hashes
 }
 
 func newTableCrypto(tableKey []byte) (*tableCrypto, error) {
@@ -59,12 +62,18 @@ func derive(key []byte, label string) []byte {
 }
 
 func (c *tableCrypto) mac(tag byte, parts ...[]byte) []byte {
-	m := hmac.New(sha256.New, c.loc)
+	m, _ := c.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, c.loc)
+	}
+	m.Reset()
 	m.Write([]byte{tag})
 	for _, p := range parts {
 		m.Write(p)
 	}
-	return m.Sum(nil)
+	sum := m.Sum(make([]byte, 0, sha256.Size))
+	c.macs.Put(m)
+	return sum
 }
 
 // partition is the storage key prefix of a partition.

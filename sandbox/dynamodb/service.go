@@ -171,7 +171,7 @@ func typeErrorText(te *json.UnmarshalTypeError) string {
 
 // tableARN is the ARN of a table in this account.
 func (s *Service) tableARN(region, name string) string {
-	return fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", region, s.account, name)
+	return "arn:aws:dynamodb:" + region + ":" + s.account + ":table/" + name
 }
 
 func (s *Service) lookup(region, name string) *table {

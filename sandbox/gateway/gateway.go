@@ -4,6 +4,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -99,7 +100,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rid string, entr
 			apiErr = internal(fmt.Sprint(p))
 		}
 	}()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	body, err := readBody(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		call, _ = protocol.Detect(r, nil, "")
@@ -167,6 +168,18 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rid string, entr
 		protocol.WriteJSON(w, call.Protocol, rid, result)
 	}
 	return call, nil
+}
+
+// readBody reads the whole body, into a buffer sized from Content-Length when it is given.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, MaxBody)
+	if n := r.ContentLength; n > 0 && n <= MaxBody {
+		var b bytes.Buffer
+		b.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead spare bytes before it grows
+		_, err := b.ReadFrom(body)
+		return b.Bytes(), err
+	}
+	return io.ReadAll(body)
 }
 
 // authenticate verifies the signature and resolves the caller.

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"net/http"
 	"net/url"
 	"sort"
@@ -146,6 +147,7 @@ func parseTime(s string) (time.Time, error) {
 // CanonicalRequest builds the canonical request string over the signed headers.
 func CanonicalRequest(r *http.Request, body []byte, signed []string) string {
 	var b strings.Builder
+	b.Grow(512)
 	b.WriteString(r.Method)
 	b.WriteByte('\n')
 	b.WriteString(canonicalURI(r.URL))
@@ -181,11 +183,28 @@ func headerValue(r *http.Request, name string) string {
 		return fmt.Sprint(r.ContentLength)
 	}
 	vals := r.Header.Values(name)
+	if len(vals) == 1 && trimmed(vals[0]) {
+		return vals[0]
+	}
 	out := make([]string, len(vals))
 	for i, v := range vals {
 		out[i] = strings.Join(strings.Fields(v), " ")
 	}
 	return strings.Join(out, ",")
+}
+
+// trimmed reports whether v is ASCII with no leading, trailing or repeated spaces, so
+// that collapsing its whitespace would leave it as it is.
+func trimmed(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= 0x80, c == '\t', c == '\n', c == '\v', c == '\f', c == '\r':
+			return false
+		case c == ' ' && (i == 0 || i == len(v)-1 || v[i-1] == ' '):
+			return false
+		}
+	}
+	return true
 }
 
 func canonicalURI(u *url.URL) string {
@@ -229,7 +248,17 @@ func StringToSign(amzDate string, a *Auth, canonical string) string {
 
 // Signature signs with the key derived from secret and the scope.
 func Signature(secret string, a *Auth, stringToSign string) string {
-	return hex.EncodeToString(hmacSHA256(signingKey(secret, a), stringToSign))
+	k := signingKey(secret, a)
+	m, _ := k.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, k.key)
+	}
+	m.Reset()
+	m.Write([]byte(stringToSign))
+	var sum [sha256.Size]byte
+	sig := hex.EncodeToString(m.Sum(sum[:0]))
+	k.macs.Put(m)
+	return sig
 }
 
 // keys caches derived signing keys: they change once a day per credential and scope, and
@@ -237,30 +266,40 @@ func Signature(secret string, a *Auth, stringToSign string) string {
 // The cache is bounded: regions are caller-chosen, so it is emptied when it grows large.
 var keys = struct {
 	sync.RWMutex
-	m map[string][]byte
-}{m: map[string][]byte{}}
+	m map[keyID]*signer
+}{m: map[keyID]*signer{}}
+
+// keyID names a derived key without building a string per request.
+type keyID struct{ date, region, service, terminator, secret string }
+
+// signer is a derived key with keyed HMAC states to reuse: keying one costs two hashes.
+type signer struct {
+	key  []byte
+	macs sync.Pool
+}
 
 const maxCachedKeys = 1024
 
-func signingKey(secret string, a *Auth) []byte {
-	id := a.Date + "/" + a.Region + "/" + a.Service + "/" + a.Terminator + "/" + secret
+func signingKey(secret string, a *Auth) *signer {
+	id := keyID{a.Date, a.Region, a.Service, a.Terminator, secret}
 	keys.RLock()
-	k, ok := keys.m[id]
+	s, ok := keys.m[id]
 	keys.RUnlock()
 	if ok {
-		return k
+		return s
 	}
-	k = hmacSHA256([]byte("AWS4"+secret), a.Date)
+	k := hmacSHA256([]byte("AWS4"+secret), a.Date)
 	k = hmacSHA256(k, a.Region)
 	k = hmacSHA256(k, a.Service)
 	k = hmacSHA256(k, a.Terminator)
 	keys.Lock()
 	if len(keys.m) >= maxCachedKeys {
-		keys.m = map[string][]byte{}
+		keys.m = map[keyID]*signer{}
 	}
-	keys.m[id] = k
+	s = &signer{key: k}
+	keys.m[id] = s
 	keys.Unlock()
-	return k
+	return s
 }
 
 func hmacSHA256(key []byte, data string) []byte {

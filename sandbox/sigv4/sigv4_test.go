@@ -22,7 +22,7 @@ const (
 )
 
 // signed builds a server-side request signed by the AWS SDK's own signer.
-func signed(t *testing.T, body, service, region string, at time.Time, mutate func(*http.Request)) *http.Request {
+func signed(t testing.TB, body, service, region string, at time.Time, mutate func(*http.Request)) *http.Request {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:4566/", bytes.NewReader([]byte(body)))
 	r.Header.Set("Content-Type", "application/x-amz-json-1.1")

@@ -53,8 +53,10 @@ func (tx *Tx) keep(b []byte) []byte {
 	if len(b) > 2048 {
 		return append(make([]byte, 0, len(b)), b...)
 	}
-	if tx.slab == nil || cap(tx.slab)-len(tx.slab) < len(b) {
-		tx.slab = make([]byte, 0, 8192)
+	if cap(tx.slab)-len(tx.slab) < len(b) {
+		// Most transactions read a value or two: start small and double up to 8 KiB.
+		n := min(max(2*cap(tx.slab), 512), 8192)
+		tx.slab = make([]byte, 0, max(n, len(b)))
 	}
 	n := len(tx.slab)
 	tx.slab = append(tx.slab, b...)
