@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,29 +29,14 @@ type target struct {
 	table  string
 }
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
 // kmslabBin is $KMSLAB_BIN, or cmd/kmslab built once into a temp dir.
-func kmslabBin(b *testing.B) string {
+func kmslabBin(b testing.TB) string {
 	b.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kmslab-bench-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		binPath, buildErr = sandboxproc.Build(ctx, dir)
-	})
-	if buildErr != nil {
-		b.Fatalf("build kmslab: %v", buildErr)
+	bin, err := sandboxproc.BuildOnce()
+	if err != nil {
+		b.Fatalf("build kmslab: %v", err)
 	}
-	return binPath
+	return bin
 }
 
 // startKmslab runs `kmslab sandbox --quiet` and makes a table encrypted with a customer

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,29 +24,14 @@ const (
 	stopTimeout   = 10 * time.Second
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
 // kmslabBin builds cmd/kmslab once per test binary.
-func kmslabBin(t *testing.T) string {
+func kmslabBin(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kmslab-conformance-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		binPath, buildErr = sandboxproc.Build(ctx, dir)
-	})
-	if buildErr != nil {
-		t.Fatalf("build kmslab: %v", buildErr)
+	bin, err := sandboxproc.BuildOnce()
+	if err != nil {
+		t.Fatalf("build kmslab: %v", err)
 	}
-	return binPath
+	return bin
 }
 
 // startSandbox runs `kmslab sandbox` on dataDir and stops it when the test ends.

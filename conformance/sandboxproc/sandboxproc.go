@@ -107,6 +107,28 @@ func ModuleRoot() (string, error) {
 	}
 }
 
+var built struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// BuildOnce is Build into a temporary directory, done once per process; later calls return
+// the same binary. The directory lives as long as the process (tests and benchmarks).
+func BuildOnce() (string, error) {
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "kmslab-bin-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		built.path, built.err = Build(ctx, dir)
+	})
+	return built.path, built.err
+}
+
 // Build compiles ./cmd/kmslab of the module into outDir and returns the binary's path, or
 // returns $KMSLAB_BIN when that is set.
 func Build(ctx context.Context, outDir string) (string, error) {
