@@ -2,7 +2,6 @@ package dynamodb
 
 import (
 	"encoding/json"
-	"errors"
 
 	"github.com/kmslab/kmslab/sandbox/api"
 	"github.com/kmslab/kmslab/sandbox/dynamodb/attr"
@@ -63,22 +62,10 @@ type itemOutput struct {
 }
 
 func init() {
-	register("PutItem", validatePut, tableResource(func(in *putItemInput) string { return in.name }),
-		func(s *Service, r *api.Request, in *putItemInput) (any, error) {
-			out, err := s.putItem(r, in)
-			return out, oldItemOnFailure(err, in.OnConditionFailure)
-		})
+	register("PutItem", validatePut, tableResource(func(in *putItemInput) string { return in.name }), (*Service).putItem)
 	register("GetItem", validateGet, tableResource(func(in *getItemInput) string { return in.name }), (*Service).getItem)
-	register("DeleteItem", validateDelete, tableResource(func(in *deleteItemInput) string { return in.name }),
-		func(s *Service, r *api.Request, in *deleteItemInput) (any, error) {
-			out, err := s.deleteItem(r, in)
-			return out, oldItemOnFailure(err, in.OnConditionFailure)
-		})
-	register("UpdateItem", validateUpdate, tableResource(func(in *updateItemInput) string { return in.name }),
-		func(s *Service, r *api.Request, in *updateItemInput) (any, error) {
-			out, err := s.updateItem(r, in)
-			return out, oldItemOnFailure(err, in.OnConditionFailure)
-		})
+	register("DeleteItem", validateDelete, tableResource(func(in *deleteItemInput) string { return in.name }), (*Service).deleteItem)
+	register("UpdateItem", validateUpdate, tableResource(func(in *updateItemInput) string { return in.name }), (*Service).updateItem)
 }
 
 // checkOnConditionFailure validates ReturnValuesOnConditionCheckFailure.
@@ -89,18 +76,6 @@ func checkOnConditionFailure(v string) error {
 	var c constraint
 	c.add(v, "returnValuesOnConditionCheckFailure", "Member must satisfy enum value set: [ALL_OLD, NONE]")
 	return c.err()
-}
-
-// oldItemOnFailure keeps the old item conditionalWrite put in a ConditionalCheckFailedException
-// only when the caller asked for it (ReturnValuesOnConditionCheckFailure ALL_OLD).
-func oldItemOnFailure(err error, want string) error {
-	var ae *api.Error
-	if want == "ALL_OLD" || !errors.As(err, &ae) || ae.Extra == nil {
-		return err
-	}
-	c := *ae
-	c.Extra = nil
-	return &c
 }
 
 func validatePut(_ *Service, _ *api.Request, in *putItemInput) (err error) {
@@ -202,9 +177,9 @@ func readItem(b *bucket, t *table, c *tableCrypto, skey []byte) (attr.Item, int,
 // conditionalWrite is the transaction behind PutItem, DeleteItem and UpdateItem: read the
 // stored item (when readOld or a condition needs it), check the condition against it, then
 // store what next returns for it — sealed bytes, or nil to delete. It returns the old item.
-// A failed condition's error carries the old item; the operation drops it unless the
-// caller asked for it (oldItemOnFailure).
-func (s *Service) conditionalWrite(t *table, c *tableCrypto, skey []byte, readOld bool, cond *expr.Cond, next func(old attr.Item) ([]byte, error)) (attr.Item, int, error) {
+// onFailure is ReturnValuesOnConditionCheckFailure: with ALL_OLD a failed condition's error
+// carries the stored item.
+func (s *Service) conditionalWrite(t *table, c *tableCrypto, skey []byte, readOld bool, cond *expr.Cond, onFailure string, next func(old attr.Item) ([]byte, error)) (attr.Item, int, error) {
 	readOld = readOld || cond != nil
 	var (
 		old          attr.Item
@@ -247,8 +222,10 @@ func (s *Service) conditionalWrite(t *table, c *tableCrypto, skey []byte, readOl
 		return nil, 0, tableNotFound()
 	case opErr != nil:
 		return nil, 0, opErr
-	case failed:
+	case failed && onFailure == "ALL_OLD":
 		return nil, 0, conditionFailedWith(old)
+	case failed:
+		return nil, 0, conditionFailed()
 	}
 	return old, oldSize, nil
 }
@@ -270,7 +247,7 @@ func (s *Service) putItem(r *api.Request, in *putItemInput) (any, error) {
 	skey := c.storageKey(pk.hash, pk.full)
 	sealed := c.seal(t.meta.ARN, skey, in.item.AppendJSON(nil), size)
 	needOld := in.expr.cond != nil || in.ReturnValues == "ALL_OLD"
-	old, oldSize, err := s.conditionalWrite(t, c, skey, needOld, in.expr.cond, func(attr.Item) ([]byte, error) { return sealed, nil })
+	old, oldSize, err := s.conditionalWrite(t, c, skey, needOld, in.expr.cond, in.OnConditionFailure, func(attr.Item) ([]byte, error) { return sealed, nil })
 	if err != nil {
 		return nil, err
 	}
@@ -349,7 +326,7 @@ func (s *Service) deleteItem(r *api.Request, in *deleteItemInput) (any, error) {
 		return nil, err
 	}
 	skey := c.storageKey(pk.hash, pk.full)
-	old, oldSize, err := s.conditionalWrite(t, c, skey, true, in.expr.cond, func(attr.Item) ([]byte, error) { return nil, nil })
+	old, oldSize, err := s.conditionalWrite(t, c, skey, true, in.expr.cond, in.OnConditionFailure, func(attr.Item) ([]byte, error) { return nil, nil })
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func (s *Service) updateItem(r *api.Request, in *updateItemInput) (any, error) {
 		next    attr.Item
 		newSize int
 	)
-	old, oldSize, err := s.conditionalWrite(t, c, skey, true, in.expr.cond, func(old attr.Item) ([]byte, error) {
+	old, oldSize, err := s.conditionalWrite(t, c, skey, true, in.expr.cond, in.OnConditionFailure, func(old attr.Item) ([]byte, error) {
 		var err error
 		if next, newSize, err = t.applyUpdate(old, in.key, upd); err != nil {
 			return nil, err
