@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -33,17 +34,26 @@ func run(args []string) int {
 	defer stop()
 	root := newRoot()
 	root.SetArgs(args)
-	err := fang.Execute(ctx, root, fang.WithVersion(version), fang.WithoutManpage())
+	err := fang.Execute(ctx, root, fang.WithVersion(version), fang.WithoutManpage(), fang.WithErrorHandler(handleError))
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, errUsage) || isFlagError(err):
 		return exitUsage
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		return exitInterrupted
 	default:
 		return exitFailure
 	}
+}
+
+// handleError prints errors with fang's styling, except a lab that is simply not complete
+// (its output has said so) and an interrupt (the shell shows ^C).
+func handleError(w io.Writer, styles fang.Styles, err error) {
+	if errors.Is(err, errFailed) || errors.Is(err, context.Canceled) {
+		return
+	}
+	fang.DefaultErrorHandler(w, styles, err)
 }
 
 // errUsage marks errors caused by how the command was called.
@@ -74,6 +84,6 @@ func newRoot() *cobra.Command {
 			"(no account needed), LocalStack, or real AWS.",
 		SilenceUsage: true,
 	}
-	root.AddCommand(newSandboxCmd())
+	root.AddCommand(newRunCmd(), newCheckCmd(), newCleanupCmd(), newResetCmd(), newDoctorCmd(), newSandboxCmd())
 	return root
 }

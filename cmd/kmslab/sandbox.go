@@ -18,6 +18,7 @@ import (
 	"github.com/kmslab/kmslab/sandbox"
 	"github.com/kmslab/kmslab/sandbox/datadir"
 	"github.com/kmslab/kmslab/sandbox/gateway"
+	"github.com/kmslab/kmslab/target"
 )
 
 type sandboxFlags struct {
@@ -100,7 +101,7 @@ func runSandbox(ctx context.Context, f sandboxFlags, stdout, stderr io.Writer) e
 	if sb.Bootstrapped {
 		state = "new"
 	}
-	logger.Info("ready", "url", url, "data", dir, "state", state, "account", sb.AccountID(), "admin", maskKey(id))
+	logger.Info("ready", "url", url, "data", dir, "state", state, "account", sb.AccountID(), "admin", target.MaskKeyID(id))
 	if faults.Active() {
 		logger.Warn("fault injection on", "throttle", faults.Throttle, "error", faults.Errors, "latency", faults.Latency)
 	}
@@ -160,14 +161,6 @@ func logRequest(l *log.Logger, e gateway.Entry) {
 	default:
 		l.Info(op, kv...)
 	}
-}
-
-// maskKey shows enough of a key id to recognise it, never the whole.
-func maskKey(id string) string {
-	if len(id) <= 8 {
-		return "****"
-	}
-	return id[:4] + "…" + id[len(id)-4:]
 }
 
 func validRegion(r string) error {
