@@ -151,22 +151,29 @@ func (l *Lab) repairKey(ctx context.Context, md *kmstypes.KeyMetadata) error {
 	return nil
 }
 
-// findOrphanKey looks for a key this lab created whose alias was never made (the run
-// stopped in between), so a re-run reuses it instead of paying for a second key.
+// findOrphanKey looks for a key this lab created that has no alias: the run stopped before
+// CreateAlias, or an undo retired it. A re-run reuses it instead of paying for a second key.
 func (l *Lab) findOrphanKey(ctx context.Context) (string, error) {
 	keys, err := l.labKeys(ctx, CreateKey, false)
 	if err != nil {
 		return "", err
 	}
 	for _, k := range keys {
-		if len(k.aliases) == 0 && (k.state == kmstypes.KeyStateEnabled || k.state == kmstypes.KeyStateDisabled) {
-			if k.state == kmstypes.KeyStateDisabled {
-				md := &kmstypes.KeyMetadata{KeyId: aws.String(k.id), KeyState: k.state, KeyManager: kmstypes.KeyManagerTypeCustomer, KeySpec: kmstypes.KeySpecSymmetricDefault, KeyUsage: kmstypes.KeyUsageTypeEncryptDecrypt}
-				if err := l.repairKey(ctx, md); err != nil {
-					return "", err
-				}
-			}
+		if len(k.aliases) > 0 {
+			continue
+		}
+		if k.state == kmstypes.KeyStateEnabled {
 			l.info(CreateKey, "Reusing key "+k.id+", made by an earlier run that stopped before it got its alias.")
+			return k.id, nil
+		}
+		if k.state == kmstypes.KeyStateDisabled || k.state == kmstypes.KeyStatePendingDeletion {
+			// A key the lab retired (undo or clean-up): bringing it back keeps any table
+			// encrypted with it readable, and costs no more than a new key.
+			l.info(CreateKey, "Bringing back key "+k.id+", which an earlier clean-up retired.")
+			md := &kmstypes.KeyMetadata{KeyId: aws.String(k.id), KeyState: k.state, KeyManager: kmstypes.KeyManagerTypeCustomer, KeySpec: kmstypes.KeySpecSymmetricDefault, KeyUsage: kmstypes.KeyUsageTypeEncryptDecrypt}
+			if err := l.repairKey(ctx, md); err != nil {
+				return "", err
+			}
 			return k.id, nil
 		}
 	}

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -210,7 +211,10 @@ func checkDenyUser(ctx context.Context, l *Lab) (Verdict, error) {
 	notEnforced := l.T.Enforces == target.DoesNotEnforce || (l.T.Enforces == target.EnforcementUnknown && l.noted(NoteReadAsUser) == "true" && ev["errorMessage"] == "")
 	switch {
 	case notEnforced:
-		reason := l.T.EnforcementReason
+		reason := strings.TrimSuffix(strings.TrimSpace(l.T.EnforcementReason), ".")
+		if reason != "" {
+			reason = strings.ToLower(reason[:1]) + reason[1:]
+		}
 		if reason == "" {
 			reason = "it served " + l.User + "'s read of the table although the key policy does not allow kms:Decrypt"
 		}
@@ -264,7 +268,7 @@ func (l *Lab) planDeleteUser(ctx context.Context, step string) ([]action, error)
 	var acts []action
 	for _, k := range u.keys {
 		id := aws.ToString(k.AccessKeyId)
-		acts = append(acts, action{l.adminCall(step, "iam", "DeleteAccessKey", l.User+" "+target.MaskKeyID(id), "aws iam delete-access-key --user-name "+l.User+" --access-key-id "+id),
+		acts = append(acts, action{l.adminCall(step, "iam", "DeleteAccessKey", l.User+" "+target.MaskKeyID(id), "aws iam delete-access-key --user-name "+l.User+" --access-key-id "+target.MaskKeyID(id)),
 			func(ctx context.Context) (string, error) {
 				_, err := l.IAM.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(l.User), AccessKeyId: aws.String(id)})
 				if isCode(err, "NoSuchEntity") {

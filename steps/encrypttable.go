@@ -52,21 +52,21 @@ func (l *Lab) tableVerdict(td *ddbtypes.TableDescription, md *kmstypes.KeyMetada
 	}
 	switch {
 	case td.TableStatus == ddbtypes.TableStatusCreating || td.TableStatus == ddbtypes.TableStatusUpdating:
-		return Verdict{Status: Propagating, Cause: "TABLE_" + string(td.TableStatus), Detail: "The table is " + string(td.TableStatus) + "; DynamoDB takes a few seconds.", Evidence: ev}
+		return Verdict{Status: Propagating, Cause: "TABLE_NOT_ACTIVE", Detail: "The table is " + string(td.TableStatus) + "; DynamoDB takes a few seconds.", Evidence: ev}
 	case td.TableStatus == ddbtypes.TableStatusInaccessibleEncryptionCredentials:
 		return Verdict{Status: NotDone, Cause: "KEY_INACCESSIBLE", Detail: "DynamoDB cannot use the table's key (disabled, scheduled for deletion or its policy changed).", Evidence: ev}
 	case sse == nil || sse.SSEType != ddbtypes.SSETypeKms:
 		return Verdict{Status: NotDone, Cause: "TABLE_NOT_KMS", Detail: "The table is encrypted with the AWS owned key, not your key: set its encryption to a customer managed key.", Evidence: ev}
 	case sse.Status == ddbtypes.SSEStatusEnabling || sse.Status == ddbtypes.SSEStatusUpdating:
-		return Verdict{Status: Propagating, Cause: "SSE_" + string(sse.Status), Detail: "DynamoDB is switching the table to your key.", Evidence: ev}
+		return Verdict{Status: Propagating, Cause: "SSE_CHANGING", Detail: "DynamoDB is switching the table to your key.", Evidence: ev}
 	case md == nil:
 		return Verdict{Status: NotDone, Cause: "KEY_MISSING", Detail: "The table uses a KMS key, but there is no key with the alias " + l.Alias + " to compare it with.", Evidence: ev}
 	case aws.ToString(sse.KMSMasterKeyArn) != aws.ToString(md.Arn):
 		return Verdict{Status: NotDone, Cause: "WRONG_KEY_ON_TABLE", Detail: "The table is encrypted with a different KMS key (" + aws.ToString(sse.KMSMasterKeyArn) + "), not " + l.Alias + ".", Evidence: ev}
 	case sse.Status != ddbtypes.SSEStatusEnabled:
-		return Verdict{Status: NotDone, Cause: "SSE_" + string(sse.Status), Detail: "The table's encryption is " + string(sse.Status) + ".", Evidence: ev}
+		return Verdict{Status: NotDone, Cause: "SSE_NOT_ENABLED", Detail: "The table's encryption is " + string(sse.Status) + ".", Evidence: ev}
 	case td.TableStatus != ddbtypes.TableStatusActive:
-		return Verdict{Status: NotDone, Cause: "TABLE_" + string(td.TableStatus), Detail: "The table is " + string(td.TableStatus) + ".", Evidence: ev}
+		return Verdict{Status: NotDone, Cause: "TABLE_NOT_ACTIVE", Detail: "The table is " + string(td.TableStatus) + ".", Evidence: ev}
 	}
 	return Verdict{Status: Done, Detail: "The table " + l.Table + " is ACTIVE and encrypted with your key " + l.Alias + ".", Evidence: ev}
 }

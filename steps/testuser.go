@@ -41,7 +41,7 @@ func (l *Lab) ensureTestUserKey(ctx context.Context, step string, u *labUser) er
 		for _, k := range u.keys {
 			id := aws.ToString(k.AccessKeyId)
 			err := l.do(ctx, l.adminCall(step, "iam", "DeleteAccessKey", l.User+" "+target.MaskKeyID(id)+" (its secret was not kept)",
-				"aws iam delete-access-key --user-name "+l.User+" --access-key-id "+id),
+				"aws iam delete-access-key --user-name "+l.User+" --access-key-id "+target.MaskKeyID(id)),
 				func(ctx context.Context) (string, string, error) {
 					_, err := l.IAM.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(l.User), AccessKeyId: aws.String(id)})
 					if isCode(err, "NoSuchEntity") {
