@@ -68,6 +68,7 @@ func TestCrashAtEveryCall(t *testing.T) {
 	for _, afterCall := range []bool{false, true} {
 		for n := 1; n <= total; n++ {
 			t.Run(fmt.Sprintf("after=%v/call=%d", afterCall, n), func(t *testing.T) {
+				t.Parallel() // each has its own sandbox; fsync waits overlap
 				tg := openSandbox(t)
 				runUntilCancelled(t, tg, n, afterCall)
 				l := newLab(t, tg, nil)
