@@ -3,16 +3,16 @@ package steps
 import (
 	"context"
 	"fmt"
-	"github.com/kmslab/kmslab/target"
 	"net/url"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/kmslab/kmslab/policy"
+	"github.com/kmslab/kmslab/target"
 )
 
 // labUser is what the lab knows of the test user.

@@ -2,14 +2,15 @@ package steps
 
 import (
 	"context"
-	"github.com/kmslab/kmslab/target"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/kmslab/kmslab/target"
 )
 
 // userClient is DynamoDB as the test user; nil without a key in memory.
