@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"charm.land/fang/v2"
@@ -34,7 +35,18 @@ func run(args []string) int {
 	defer stop()
 	root := newRoot()
 	root.SetArgs(args)
-	err := fang.Execute(ctx, root, fang.WithVersion(version), fang.WithoutManpage(), fang.WithErrorHandler(handleError))
+	var err error
+	if os.Getenv("NO_COLOR") != "" {
+		// fang styles errors in bold and asks the terminal for its background even then;
+		// NO_COLOR (any value) gets cobra's plain text instead.
+		root.Version = version
+		root.SilenceErrors = true
+		if err = root.ExecuteContext(ctx); err != nil {
+			handlePlainError(root.ErrOrStderr(), err)
+		}
+	} else {
+		err = fang.Execute(ctx, root, fang.WithVersion(version), fang.WithoutManpage(), fang.WithErrorHandler(handleError))
+	}
 	switch {
 	case err == nil:
 		return exitOK
@@ -53,15 +65,30 @@ func handleError(w io.Writer, styles fang.Styles, err error) {
 	if errors.Is(err, errFailed) || errors.Is(err, context.Canceled) {
 		return
 	}
-	fang.DefaultErrorHandler(w, styles, err)
+	// fang capitalises the message ("--Prefix") and adds a full stop; keep ours as written.
+	styles.ErrorText = styles.ErrorText.UnsetTransform()
+	fang.DefaultErrorHandler(w, styles, errors.New(strings.TrimSuffix(err.Error(), ".")))
+}
+
+func handlePlainError(w io.Writer, err error) {
+	if errors.Is(err, errFailed) || errors.Is(err, context.Canceled) {
+		return
+	}
+	fmt.Fprintln(w, "Error: "+err.Error())
 }
 
 // errUsage marks errors caused by how the command was called.
 var errUsage = errors.New("usage")
 
 func usageError(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+	return &usageErr{msg: fmt.Sprintf(format, args...)}
 }
+
+// usageErr is errUsage without the word "usage" in front of the student's message.
+type usageErr struct{ msg string }
+
+func (e *usageErr) Error() string        { return e.msg }
+func (e *usageErr) Is(target error) bool { return target == errUsage }
 
 func isFlagError(err error) bool {
 	// cobra reports unknown flags and bad values with these prefixes.
