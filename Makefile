@@ -8,9 +8,9 @@ FUZZTIME    ?= 60s
 
 .PHONY: run build test lint unit fuzz-short fuzz bench tools clean
 
-## run: the lab (until the TUI lands: the sandbox, with exports to paste into another shell)
+## run: the lab, full screen, against the built-in sandbox (plain text when not on a terminal)
 run:
-	@$(GO) run ./cmd/kmslab sandbox
+	@$(GO) run ./cmd/kmslab
 
 ## build: bin/kmslab
 build:

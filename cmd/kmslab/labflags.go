@@ -67,6 +67,15 @@ type session struct {
 // open connects to the target and restores progress. Warnings (a damaged progress file
 // moved aside) go to stderr.
 func (f *labFlags) open(ctx context.Context, out *printer, emit bool) (*session, error) {
+	var fn func(steps.Event)
+	if emit {
+		fn = out.event
+	}
+	return f.openWith(ctx, out, fn)
+}
+
+// openWith is open with the lab's events going to emit (nil: nowhere).
+func (f *labFlags) openWith(ctx context.Context, out *printer, emit func(steps.Event)) (*session, error) {
 	o, err := f.options()
 	if err != nil {
 		return nil, err
@@ -94,10 +103,7 @@ func (f *labFlags) open(ctx context.Context, out *printer, emit bool) (*session,
 		_ = t.Close()
 		return nil, err
 	}
-	lo := steps.Options{Prefix: f.prefix, Notes: s.file.Notes}
-	if emit {
-		lo.Emit = out.event
-	}
+	lo := steps.Options{Prefix: f.prefix, Notes: s.file.Notes, Emit: emit}
 	if s.lab, err = steps.New(t, lo); err != nil {
 		_ = t.Close()
 		return nil, err

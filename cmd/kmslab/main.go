@@ -111,6 +111,7 @@ func newRoot() *cobra.Command {
 			"(no account needed), LocalStack, or real AWS.",
 		SilenceUsage: true,
 	}
+	labRoot(root)
 	root.AddCommand(newRunCmd(), newCheckCmd(), newCleanupCmd(), newResetCmd(), newDoctorCmd(), newSandboxCmd())
 	return root
 }
