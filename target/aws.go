@@ -5,9 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/kmslab/kmslab/internal/sdkhttp"
 )
 
 const awsReason = "On AWS, DynamoDB asks KMS to decrypt the table key as the caller, so the key policy decides who can read."
@@ -51,9 +55,11 @@ func loadAWSConfig(ctx context.Context, o Options, lab bool) (aws.Config, error)
 			}
 			opts = append(opts, config.WithBaseEndpoint(base))
 		}
+		var next aws.HTTPClient
 		if o.HTTPClient != nil {
-			opts = append(opts, config.WithHTTPClient(o.HTTPClient))
+			next = o.HTTPClient
 		}
+		opts = append(opts, config.WithHTTPClient(sdkhttp.New(next)))
 		opts = append(opts, config.WithRetryer(labRetryer(awsMaxAttempts, 0)))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
@@ -71,4 +77,16 @@ func loadAWSConfig(ctx context.Context, o Options, lab bool) (aws.Config, error)
 			missing.Profile, where, missing.Profile)}
 	}
 	return aws.Config{}, fmt.Errorf("load the AWS configuration: %w", err)
+}
+
+// accountAlias reads the account's alias. Any failure (no iam:ListAccountAliases, an
+// emulator without it) leaves it unknown rather than stopping the lab.
+func accountAlias(ctx context.Context, cfg aws.Config) string {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	out, err := iam.NewFromConfig(cfg, func(o *iam.Options) { o.RetryMaxAttempts = 1 }).ListAccountAliases(ctx, &iam.ListAccountAliasesInput{})
+	if err != nil || len(out.AccountAliases) == 0 {
+		return ""
+	}
+	return out.AccountAliases[0]
 }

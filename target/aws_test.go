@@ -158,3 +158,32 @@ func TestAWSEndpointThatRefuses(t *testing.T) {
 		t.Fatalf("want REFUSED naming %s, got %v", url, err)
 	}
 }
+
+// TestAWSAccountAlias: the alias is read on AWS, and one with "prod" in it is flagged; an
+// account without ListAccountAliases (here: the sandbox) leaves it unknown.
+func TestAWSAccountAlias(t *testing.T) {
+	for _, c := range []struct {
+		alias string
+		prod  bool
+	}{{"acme-Prod-main", true}, {"acme-lab", false}} {
+		f := newFake(t, &fake{alias: c.alias})
+		isolateAWS(t)
+		t.Setenv("AWS_ENDPOINT_URL", f.URL)
+		t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEKEY000001")
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+		t.Setenv("AWS_REGION", "eu-west-1")
+		tg := open(t, Options{Kind: AWS})
+		if tg.AccountAlias != c.alias || tg.LooksLikeProduction() != c.prod {
+			t.Errorf("alias %q: got %q, production %v", c.alias, tg.AccountAlias, tg.LooksLikeProduction())
+		}
+	}
+	env := sandboxtest.Start(t)
+	isolateAWS(t)
+	t.Setenv("AWS_ENDPOINT_URL", env.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", env.AdminKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", env.AdminSecret)
+	t.Setenv("AWS_REGION", "us-east-1")
+	if tg := open(t, Options{Kind: AWS}); tg.AccountAlias != "" || tg.LooksLikeProduction() {
+		t.Errorf("sandbox alias %q", tg.AccountAlias)
+	}
+}

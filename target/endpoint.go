@@ -12,11 +12,11 @@ import (
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/kmslab/kmslab/internal/sdkhttp"
 	"github.com/kmslab/kmslab/sandbox/datadir"
 )
 
@@ -206,11 +206,11 @@ var authRejections = map[string]bool{
 // probeCredentials signs sts:GetCallerIdentity with made-up keys: an emulator that accepts
 // them does not know who calls, so it cannot apply a key policy to anyone.
 func probeCredentials(ctx context.Context, o Options, base, region string, want Kind) (detection, error) {
-	var next aws.HTTPClient = awshttp.NewBuildableClient()
+	var next aws.HTTPClient
 	if o.HTTPClient != nil {
 		next = o.HTTPClient
 	}
-	spy := &headerSpy{next: next}
+	spy := &headerSpy{next: sdkhttp.New(next)}
 	cfg := localConfig(base, region, credentials.NewStaticCredentialsProvider(madeUpKeys()), o)
 	cfg.HTTPClient = spy
 	cfg.Retryer = labRetryer(2, localMaxBackoff)

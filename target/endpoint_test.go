@@ -307,7 +307,7 @@ func TestConfigForKeepsTheRest(t *testing.T) {
 	if err != nil || creds.AccessKeyID != "AKIAUSER" || creds.SecretAccessKey != "usersecret" {
 		t.Fatalf("creds %v %v", creds.AccessKeyID, err)
 	}
-	if *c.BaseEndpoint != f.URL || c.Region != "eu-central-1" || c.HTTPClient != client || c.Retryer().MaxAttempts() != localMaxAttempts {
+	if *c.BaseEndpoint != f.URL || c.Region != "eu-central-1" || c.HTTPClient != tg.Admin.HTTPClient || c.Retryer().MaxAttempts() != localMaxAttempts {
 		t.Fatalf("config changed: %+v", c)
 	}
 	admin, _ := tg.Admin.Credentials.Retrieve(context.Background())

@@ -17,6 +17,8 @@ type fake struct {
 	health     map[string]int // GET path → status; others 404
 	header     string         // x-localstack value on every answer ("" = none)
 	headerPOST bool           // the header only on AWS calls, not on health checks
+	// alias, when set, is answered to iam:ListAccountAliases.
+	alias string
 	// answer decides the STS reply for an access key id: "" = success, else an error code.
 	answer func(keyID string) string
 
@@ -53,6 +55,12 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 	f.keys, f.regions = append(f.keys, key), append(f.regions, region)
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "text/xml")
+	if r.Form.Get("Action") == "ListAccountAliases" && f.alias != "" {
+		fmt.Fprintf(w, `<ListAccountAliasesResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ListAccountAliasesResult>`+
+			`<AccountAliases><member>%s</member></AccountAliases><IsTruncated>false</IsTruncated></ListAccountAliasesResult>`+
+			`<ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></ListAccountAliasesResponse>`, f.alias)
+		return
+	}
 	if r.Form.Get("Action") != "GetCallerIdentity" {
 		stsError(w, "InvalidAction", "not imitated")
 		return

@@ -101,6 +101,9 @@ func Open(ctx context.Context, o Options) (*Target, error) {
 		_ = t.Close()
 		return nil, err
 	}
+	if t.Kind == AWS {
+		t.AccountAlias = accountAlias(ctx, t.Admin)
+	}
 	return t, nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/kmslab/kmslab/internal/sdkhttp"
 )
 
 // Retry budgets for lab calls. Local targets answer fast and may inject faults, so they
@@ -49,9 +51,11 @@ func localConfig(endpoint, region string, creds aws.CredentialsProvider, o Optio
 		BaseEndpoint: aws.String(endpoint),
 		Retryer:      labRetryer(localMaxAttempts, localMaxBackoff),
 	}
+	var next aws.HTTPClient
 	if o.HTTPClient != nil {
-		cfg.HTTPClient = o.HTTPClient
+		next = o.HTTPClient
 	}
+	cfg.HTTPClient = sdkhttp.New(next)
 	return cfg
 }
 

@@ -6,6 +6,8 @@
 package target
 
 import (
+	"strings"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
@@ -64,6 +66,9 @@ type Target struct {
 	CallerARN string
 	// Profile is the shared-config profile used, if any (AWS).
 	Profile string
+	// AccountAlias is the account's IAM alias on AWS ("" when it has none or it could not
+	// be read); an alias that looks like production makes the lab refuse to change things.
+	AccountAlias string
 	// Enforces says whether key policies govern DynamoDB reads here, and EnforcementReason
 	// says why the tool believes so, in a sentence for the student.
 	Enforces          Enforcement
@@ -93,6 +98,12 @@ func (t *Target) Close() error {
 	f := t.closeFn
 	t.closeFn = nil
 	return f()
+}
+
+// LooksLikeProduction is true when the account alias has "prod" in it: the lab creates and
+// deletes resources, so it refuses there unless the student insists.
+func (t *Target) LooksLikeProduction() bool {
+	return strings.Contains(strings.ToLower(t.AccountAlias), "prod")
 }
 
 // NeedsConfirmation is true where creating resources costs money: real AWS.

@@ -42,7 +42,7 @@ func runTUI(ctx context.Context, f *labFlags, out *printer) error {
 		return err
 	}
 	defer s.close()
-	if err := confirmAWS(s.t, f.yes, os.Stdin, true, out, "run the lab"); err != nil {
+	if err := confirmAWS(s.t, f, os.Stdin, true, out, "run the lab"); err != nil {
 		return err
 	}
 	man, err := content.Load()
@@ -75,7 +75,7 @@ func runPlain(ctx context.Context, f *labFlags, out *printer, in io.Reader) erro
 	}
 	defer s.close()
 	out.header(fmt.Sprintf("kmslab · %s · account %s · %s · prefix %s", s.t.Label, s.t.Account, s.t.Region, s.prefix))
-	if err := confirmAWS(s.t, f.yes, in, true, out, "run the lab"); err != nil {
+	if err := confirmAWS(s.t, f, in, true, out, "run the lab"); err != nil {
 		return err
 	}
 	vars := tui.ContentVars(s.lab, s.t)

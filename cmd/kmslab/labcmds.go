@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kmslab/kmslab/content"
 	"github.com/kmslab/kmslab/steps"
+	"github.com/kmslab/kmslab/tui"
 )
 
 // errFailed: the command ran, and its answer is "not done" (exit 1, already explained).
@@ -18,7 +21,7 @@ var errFailed = errors.New("not complete")
 
 func newRunCmd() *cobra.Command {
 	var f labFlags
-	var all, verbose bool
+	var all, verbose, dryRun bool
 	var only string
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -43,6 +46,9 @@ func newRunCmd() *cobra.Command {
 			}
 			out := newPrinter(cmd.OutOrStdout(), cmd.ErrOrStderr())
 			out.verbose = verbose
+			if dryRun {
+				return planSteps(cmd.Context(), &f, out, list)
+			}
 			return runSteps(cmd.Context(), &f, out, list)
 		},
 	}
@@ -50,7 +56,42 @@ func newRunCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&all, "all", false, "run every step in order (the default)")
 	cmd.Flags().StringVar(&only, "step", "", "run one step: create-key, encrypt-table, add-items, deny-user, grant-access (or 1 to 5)")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also print what came back (items read, the key-policy diff)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "change nothing: check each step and list the AWS CLI commands that would do the ones not done")
 	return cmd
+}
+
+// planSteps is `run --dry-run`: only read-only checks are made; for each step not done it
+// lists the AWS CLI commands the step stands for (the lab manifest's solution).
+func planSteps(ctx context.Context, f *labFlags, out *printer, list []steps.Step) error {
+	s, err := f.open(ctx, out, false)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	out.header(fmt.Sprintf("kmslab run --dry-run · %s · account %s · %s · prefix %s", s.t.Label, s.t.Account, s.t.Region, s.prefix))
+	man, err := content.Load()
+	if err != nil {
+		return err
+	}
+	vars := tui.ContentVars(s.lab, s.t)
+	for _, st := range list {
+		v, err := st.Check(ctx, s.lab)
+		if err != nil {
+			return err
+		}
+		if v.Passed() {
+			out.line(fmt.Sprintf("%-13s %s: nothing to do", st.ID, v.Status))
+			continue
+		}
+		out.line(fmt.Sprintf("%-13s %s [%s]: a run would make these changes:", st.ID, v.Status, v.Cause))
+		if ms, ok := man.Step(st.ID); ok {
+			for _, c := range ms.SolutionFor(vars) {
+				out.line("    " + strings.ReplaceAll(c, "\n", "\n      "))
+			}
+		}
+	}
+	out.line("Nothing was changed (--dry-run).")
+	return nil
 }
 
 func runSteps(ctx context.Context, f *labFlags, out *printer, list []steps.Step) error {
@@ -60,7 +101,7 @@ func runSteps(ctx context.Context, f *labFlags, out *printer, list []steps.Step)
 	}
 	defer s.close()
 	out.header(fmt.Sprintf("kmslab · %s · account %s · %s · prefix %s", s.t.Label, s.t.Account, s.t.Region, s.prefix))
-	if err := confirmAWS(s.t, f.yes, os.Stdin, stdinIsTerminal(), out, "run the lab"); err != nil {
+	if err := confirmAWS(s.t, f, os.Stdin, stdinIsTerminal(), out, "run the lab"); err != nil {
 		return err
 	}
 	all := steps.All()
@@ -217,6 +258,9 @@ func newCleanupCmd() *cobra.Command {
 			}
 			defer s.close()
 			out.header(fmt.Sprintf("kmslab cleanup · %s · account %s · %s · prefix %s", s.t.Label, s.t.Account, s.t.Region, s.prefix))
+			if !dryRun && s.t.LooksLikeProduction() && !f.allowProd {
+				return usageError("the account alias %q looks like production: clean-up deletes resources there (pass --allow-prod if you are sure)", s.t.AccountAlias)
+			}
 			if !dryRun && s.t.NeedsConfirmation() && !f.yes {
 				plan, err := s.lab.Cleanup(ctx, true)
 				if err != nil {
@@ -226,7 +270,7 @@ func newCleanupCmd() *cobra.Command {
 				if len(plan) == 0 {
 					return nil
 				}
-				if err := confirmAWS(s.t, false, os.Stdin, stdinIsTerminal(), out, "delete these resources"); err != nil {
+				if err := confirmAWS(s.t, &labFlags{allowProd: f.allowProd}, os.Stdin, stdinIsTerminal(), out, "delete these resources"); err != nil {
 					return err
 				}
 			}

@@ -25,6 +25,8 @@ type labFlags struct {
 	prefix   string
 	dataDir  string
 	yes      bool
+	// allowProd lets the lab change an account whose alias looks like production.
+	allowProd bool
 }
 
 func (f *labFlags) add(cmd *cobra.Command) {
@@ -36,6 +38,7 @@ func (f *labFlags) add(cmd *cobra.Command) {
 	fs.StringVar(&f.prefix, "prefix", steps.DefaultPrefix, "prefix of the lab's names: alias/PREFIX-kms-key, PREFIX-kms-table, PREFIX-kms-user")
 	fs.StringVar(&f.dataDir, "data-dir", "", "the built-in sandbox's data directory (default: $XDG_DATA_HOME/kmslab/sandbox)")
 	fs.BoolVar(&f.yes, "yes", false, "do not ask for confirmation (scripts); on AWS this agrees to create billed resources")
+	fs.BoolVar(&f.allowProd, "allow-prod", false, "let the lab change an AWS account whose alias contains \"prod\" (not recommended)")
 }
 
 func (f *labFlags) options() (target.Options, error) {
@@ -145,18 +148,26 @@ func (s *session) save() {
 }
 
 // confirmAWS shows what the lab is about to touch on a real account and asks before going
-// on; in scripts --yes stands for the answer.
-func confirmAWS(t *target.Target, yes bool, in io.Reader, interactive bool, out *printer, what string) error {
+// on; in scripts --yes stands for the answer. An account whose alias looks like production
+// is refused unless --allow-prod says otherwise.
+func confirmAWS(t *target.Target, f *labFlags, in io.Reader, interactive bool, out *printer, what string) error {
 	if !t.NeedsConfirmation() {
 		return nil
 	}
 	out.line("You are about to " + what + " in a real AWS account:")
-	out.line("  account   " + t.Account)
+	account := t.Account
+	if t.AccountAlias != "" {
+		account += " (" + t.AccountAlias + ")"
+	}
+	out.line("  account   " + account)
 	out.line("  caller    " + t.CallerARN)
 	out.line("  region    " + t.Region)
 	out.line("  cost      a customer managed KMS key costs $1 a month, billed by the hour while it exists;")
 	out.line("            clean-up schedules its deletion (7 days), and a key waiting for deletion is not billed.")
-	if yes {
+	if t.LooksLikeProduction() && !f.allowProd {
+		return usageError("the account alias %q looks like production, and the lab creates and deletes resources: use a lab or sandbox account (or pass --allow-prod if you are sure)", t.AccountAlias)
+	}
+	if f.yes {
 		return nil
 	}
 	if !interactive {
@@ -166,7 +177,7 @@ func confirmAWS(t *target.Target, yes bool, in io.Reader, interactive bool, out 
 	var answer string
 	_, _ = fmt.Fscanln(in, &answer)
 	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-		return errors.New("stopped: nothing was created")
+		return errors.New("stopped: nothing was changed")
 	}
 	return nil
 }

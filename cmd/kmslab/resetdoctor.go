@@ -20,6 +20,7 @@ import (
 
 func newResetCmd() *cobra.Command {
 	var f labFlags
+	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "reset",
 		Short: "Forget your progress, and on the built-in sandbox start over with a fresh account",
@@ -39,13 +40,17 @@ func newResetCmd() *cobra.Command {
 			}
 			store := progress.NewStore(dir)
 			if o.Kind == "" && o.Endpoint == "" && o.Profile == "" || o.Kind == target.Sandbox && o.Endpoint == "" {
-				return resetSandbox(out, store, o.DataDir)
+				return resetSandbox(out, store, o.DataDir, dryRun)
 			}
 			s, err := f.open(cmd.Context(), out, false)
 			if err != nil {
 				return err
 			}
 			defer s.close()
+			if dryRun {
+				out.line("Would forget your progress in " + store.Path(s.key()) + "; nothing on the target would be touched.")
+				return nil
+			}
 			if err := store.Remove(s.key()); err != nil {
 				return err
 			}
@@ -54,16 +59,21 @@ func newResetCmd() *cobra.Command {
 		},
 	}
 	f.add(cmd)
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "say what reset would wipe, and wipe nothing")
 	return cmd
 }
 
 // resetSandbox wipes the sandbox's state, unless another process is serving it.
-func resetSandbox(out *printer, store *progress.Store, dir string) error {
+func resetSandbox(out *printer, store *progress.Store, dir string, dryRun bool) error {
 	if dir == "" {
 		var err error
 		if dir, err = datadir.Default(); err != nil {
 			return err
 		}
+	}
+	if dryRun {
+		out.line("Would wipe the sandbox state in " + filepath.Join(dir, "state") + " and forget your sandbox progress in " + filepath.Dir(store.Path(progress.Key{})) + ".")
+		return nil
 	}
 	stateDir := filepath.Join(dir, "state")
 	if _, err := os.Stat(stateDir); err == nil {

@@ -20,6 +20,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/kmslab/kmslab/internal/sdkhttp"
 )
 
 // BinEnv names an environment variable that points at a prebuilt kmslab binary; when it is
@@ -79,7 +81,9 @@ func (e Exports) Config(keyID, secret string, client *http.Client) aws.Config {
 		Retryer:          func() aws.Retryer { return aws.NopRetryer{} },
 	}
 	if client != nil {
-		cfg.HTTPClient = client
+		cfg.HTTPClient = sdkhttp.New(client)
+	} else {
+		cfg.HTTPClient = sdkhttp.New(nil)
 	}
 	return cfg
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/kmslab/kmslab/internal/sdkhttp"
 	"github.com/kmslab/kmslab/sandbox"
 )
 
@@ -85,6 +86,7 @@ func (e *Env) Config(keyID, secret string) aws.Config {
 		Credentials:      credentials.NewStaticCredentialsProvider(keyID, secret, ""),
 		BaseEndpoint:     aws.String(e.URL),
 		RetryMaxAttempts: 1,
+		HTTPClient:       sdkhttp.New(nil),
 	}
 }
 
