@@ -35,6 +35,8 @@ type Options struct {
 	Faults    gateway.Faults
 	Log       func(gateway.Entry)
 	Now       func() time.Time
+	// Realism reproduces AWS's delays and caches; off by default.
+	Realism Realism
 }
 
 // Sandbox is an opened emulator.
@@ -67,6 +69,9 @@ func Open(opts Options) (*Sandbox, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if err := opts.Realism.Validate(); err != nil {
+		return nil, fmt.Errorf("realistic mode: %w", err)
+	}
 	if err := datadir.Ensure(opts.DataDir); err != nil {
 		return nil, err
 	}
@@ -94,19 +99,34 @@ func (s *Sandbox) wire() error {
 	}
 	s.Bootstrapped, s.keyID, s.secret = created, id, secret
 	s.authz = gateway.NewAuthorizer(s.iam)
-	if s.kms, err = kms.New(s.store, acct, s.authz, s.iam); err != nil {
+	slow := s.Realism()
+	var ids gateway.Identities = s.iam
+	var dir api.Directory = s.iam
+	if slow.AccessKey > 0 {
+		ids = &youngKeys{Service: s.iam, delay: slow.AccessKey, exempt: s.keyID, now: s.opts.Now}
+	}
+	if slow.Principal > 0 {
+		dir = &youngUsers{iam: s.iam, delay: slow.Principal, now: s.opts.Now}
+	}
+	if s.kms, err = kms.New(s.store, acct, s.authz, dir); err != nil {
 		return fmt.Errorf("load KMS state: %w", err)
 	}
+	s.kms.SetClock(s.opts.Now)
+	s.kms.SetPolicyPropagation(slow.KeyPolicy)
 	// Key policies name a deleted user by its unique id from then on, as on AWS.
 	if err := s.iam.OnUserDeleted(s.kms.UserDeleted); err != nil {
 		return fmt.Errorf("update key policies for deleted users: %w", err)
 	}
-	if s.ddb, err = dynamodb.New(s.store, acct, s.kms); err != nil {
+	var broker api.KeyBroker = s.kms
+	if slow.TableKeyCache > 0 {
+		broker = newTableKeyCache(s.kms, slow.TableKeyCache, s.opts.Now)
+	}
+	if s.ddb, err = dynamodb.New(s.store, acct, broker); err != nil {
 		return fmt.Errorf("load DynamoDB state: %w", err)
 	}
 	s.gw = gateway.New(gateway.Config{
 		Services:   []api.Service{s.iam, sts.New(s.iam, acct), s.kms, s.ddb},
-		Identities: s.iam,
+		Identities: ids,
 		Authorizer: s.authz,
 		Faults:     s.opts.Faults,
 		Log:        s.opts.Log,
@@ -114,6 +134,15 @@ func (s *Sandbox) wire() error {
 		Now:        s.opts.Now,
 	})
 	return nil
+}
+
+// Realism is what the realistic mode applies: scaled delays, each 0 when off (all of
+// them when the mode is off).
+func (s *Sandbox) Realism() Realism {
+	if !s.opts.Realism.Enabled {
+		return Realism{Scale: 1}
+	}
+	return s.opts.Realism.Effective()
 }
 
 // Handler is the gateway, for tests that serve it themselves.

@@ -143,6 +143,11 @@ func isCode(err error, codes ...string) bool {
 // ends. why is shown to the student while waiting ("AWS takes a few seconds to recognise a
 // new access key"). try returns pending=true with the answer it saw to keep waiting.
 func (l *Lab) waitFor(ctx context.Context, step, what, why string, try func(ctx context.Context) (pending bool, last string, err error)) error {
+	return l.waitUpTo(ctx, l.opts.MaxWait, step, what, why, try)
+}
+
+// waitUpTo is waitFor with its own bound.
+func (l *Lab) waitUpTo(ctx context.Context, limit time.Duration, step, what, why string, try func(ctx context.Context) (pending bool, last string, err error)) error {
 	t0 := time.Now()
 	delay := l.opts.PollStart
 	for attempt := 0; ; attempt++ {
@@ -151,7 +156,7 @@ func (l *Lab) waitFor(ctx context.Context, step, what, why string, try func(ctx 
 			return err
 		}
 		elapsed := time.Since(t0)
-		if elapsed+delay > l.opts.MaxWait {
+		if elapsed+delay > limit {
 			return &WaitError{What: what, Waited: elapsed.Round(100 * time.Millisecond).String(), LastErr: last}
 		}
 		l.emit(Event{Step: step, Phase: Waiting, Note: fmt.Sprintf("waiting for %s: %s", what, why), Result: last, Elapsed: elapsed})

@@ -150,19 +150,67 @@ func undoGrantAccess(ctx context.Context, l *Lab) error {
 	if err != nil || md == nil {
 		return err
 	}
-	keyID := aws.ToString(md.KeyId)
+	keyID, keyARN := aws.ToString(md.KeyId), aws.ToString(md.Arn)
 	doc, err := l.keyPolicy(ctx, GrantAccess, false, keyID)
 	if err != nil {
 		return err
 	}
-	after, changed, err := policy.RevokeKeyUse([]byte(doc), l.userARN())
-	if err != nil || !changed {
+	u, err := l.readUser(ctx, GrantAccess, false)
+	if err != nil {
 		return err
 	}
-	return l.do(ctx, l.adminCall(GrantAccess, "kms", "PutKeyPolicy", keyID+": remove "+l.User+" from \""+policy.SidKeyUse+"\" and \""+policy.SidPersistent+"\"",
-		"aws kms put-key-policy --key-id "+keyID+" --policy-name default --policy file://key-policy.json"),
-		func(ctx context.Context) (string, string, error) {
-			_, err := l.KMS.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: aws.String(keyID), PolicyName: aws.String("default"), Policy: aws.String(string(after))})
-			return "key policy updated: the user can no longer use the key", DiffText(Diff(prettyPolicy(doc), string(after))), err
+	userARN := l.userARN()
+	if u != nil {
+		userARN = u.arn
+	}
+	after, changed, err := policy.RevokeKeyUse([]byte(doc), userARN)
+	if err != nil {
+		return err
+	}
+	if changed {
+		err = l.do(ctx, l.adminCall(GrantAccess, "kms", "PutKeyPolicy", keyID+": remove "+l.User+" from \""+policy.SidKeyUse+"\" and \""+policy.SidPersistent+"\"",
+			"aws kms put-key-policy --key-id "+keyID+" --policy-name default --policy file://key-policy.json"),
+			func(ctx context.Context) (string, string, error) {
+				_, err := l.KMS.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: aws.String(keyID), PolicyName: aws.String("default"), Policy: aws.String(string(after))})
+				return "key policy updated: the user is no longer in it", DiffText(Diff(prettyPolicy(doc), string(after))), err
+			})
+		if err != nil {
+			return err
+		}
+		l.note(NotePolicyBefore, prettyPolicy(doc))
+		l.note(NotePolicyAfter, string(after))
+	}
+	if u == nil {
+		return nil
+	}
+	if l.T.Enforces == target.DoesNotEnforce {
+		l.info(GrantAccess, "This target does not enforce key policies, so "+l.User+" keeps reading; on AWS its reads would stop within about five minutes.")
+		return nil
+	}
+	return l.awaitRevoke(ctx, u, keyARN)
+}
+
+// awaitRevoke reads as the user until KMS refuses: DynamoDB keeps a table key it already
+// decrypted for up to five minutes, so a revoke takes effect only then.
+func (l *Lab) awaitRevoke(ctx context.Context, u *labUser, keyARN string) error {
+	if err := l.ensureTestUserKey(ctx, GrantAccess, u); err != nil {
+		return err
+	}
+	l.info(GrantAccess, "DynamoDB keeps a table key it has already decrypted for up to five minutes, so "+l.User+" may go on reading until then; kmslab reads as the user until the denial comes.")
+	return l.waitUpTo(ctx, l.opts.RevokeWait, GrantAccess, l.User+"'s reads to stop", "DynamoDB caches the table key for up to five minutes",
+		func(ctx context.Context) (bool, string, error) {
+			r := l.scanAsUser(ctx, GrantAccess, true, u, keyARN)
+			switch {
+			case r.err != nil:
+				return false, "", r.err
+			case r.intended:
+				l.note(NoteDenialCode, r.code)
+				l.note(NoteDenialMessage, r.msg)
+				l.note(NoteDenialAt, l.opts.Now().UTC().Format(time.RFC3339))
+				return false, "", nil
+			case r.code == "":
+				return true, "still served from DynamoDB's cached table key", nil
+			}
+			return true, r.code, nil
 		})
 }

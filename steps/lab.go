@@ -54,6 +54,9 @@ type Options struct {
 	Emit func(Event)
 	// MaxWait bounds each wait for AWS to catch up (a new access key, a key-policy change).
 	MaxWait time.Duration
+	// RevokeWait bounds the wait for a revoked user's reads to stop: DynamoDB keeps a table
+	// key it decrypted for up to five minutes.
+	RevokeWait time.Duration
 	// PollStart and PollMax shape the backoff of those waits.
 	PollStart, PollMax time.Duration
 	// Items are added to the table besides the sample items.
@@ -101,6 +104,12 @@ func New(t *target.Target, o Options) (*Lab, error) {
 			o.MaxWait = 15 * time.Second
 		}
 	}
+	if o.RevokeWait == 0 {
+		o.RevokeWait = 6 * time.Minute
+		if local {
+			o.RevokeWait = 15 * time.Second
+		}
+	}
 	if o.PollStart == 0 {
 		o.PollStart = time.Second
 		if local {
@@ -108,7 +117,8 @@ func New(t *target.Target, o Options) (*Lab, error) {
 		}
 	}
 	if o.PollMax == 0 {
-		o.PollMax = 8 * time.Second
+		// Short enough that a read allowed by a change is seen within seconds of KMS seeing it.
+		o.PollMax = 3 * time.Second
 		if local {
 			o.PollMax = 500 * time.Millisecond
 		}

@@ -112,6 +112,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage: true,
 	}
 	labRoot(root)
-	root.AddCommand(newRunCmd(), newCheckCmd(), newCleanupCmd(), newResetCmd(), newDoctorCmd(), newSandboxCmd())
+	root.AddCommand(newRunCmd(), newCheckCmd(), newCleanupCmd(), newUndoCmd(), newRevokeCmd(), newResetCmd(), newDoctorCmd(), newSandboxCmd())
 	return root
 }

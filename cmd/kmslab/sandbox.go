@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -27,6 +28,10 @@ type sandboxFlags struct {
 	region  string
 	faults  string
 	quiet   bool
+
+	realistic bool
+	timeScale float64
+	delays    string
 }
 
 func newSandboxCmd() *cobra.Command {
@@ -37,8 +42,9 @@ func newSandboxCmd() *cobra.Command {
 		Long: "Serve the sandbox on loopback. It prints shell lines for the admin on stdout:\n" +
 			"paste them into another shell (or eval them) and use the AWS CLI, boto3 or any SDK.\n" +
 			"State is kept in the data directory and survives restarts.",
-		Example: "  kmslab sandbox\n  eval \"$(kmslab sandbox --listen 127.0.0.1:0 &)\"\n  kmslab sandbox --faults throttle=0.1,latency=50ms",
-		Args:    cobra.NoArgs,
+		Example: "  kmslab sandbox\n  eval \"$(kmslab sandbox --listen 127.0.0.1:0 &)\"\n  kmslab sandbox --faults throttle=0.1,latency=50ms\n" +
+			"  kmslab sandbox --realistic --time-scale 10 --delays access-key=10s,table-key-cache=5m",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runSandbox(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
@@ -48,6 +54,9 @@ func newSandboxCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.region, "region", sandbox.DefaultRegion, "region printed for clients (the sandbox answers in any region)")
 	cmd.Flags().StringVar(&f.faults, "faults", "", "inject faults, e.g. throttle=0.1,error=0.05,latency=50ms")
 	cmd.Flags().BoolVar(&f.quiet, "quiet", false, "do not log each request on stderr")
+	cmd.Flags().BoolVar(&f.realistic, "realistic", false, "wait the way AWS does: new access keys and users, key-policy changes, DynamoDB's table-key cache")
+	cmd.Flags().Float64Var(&f.timeScale, "time-scale", 1, "with --realistic: speed time up (10 divides every delay by ten)")
+	cmd.Flags().StringVar(&f.delays, "delays", "", "with --realistic: access-key=10s,principal=8s,key-policy=5s,table-key-cache=5m (0 turns one off)")
 	return cmd
 }
 
@@ -70,18 +79,25 @@ func runSandbox(ctx context.Context, f sandboxFlags, stdout, stderr io.Writer) e
 	if err := validRegion(f.region); err != nil {
 		return usageError("--region: %v", err)
 	}
+	realism, err := realismFlags(f)
+	if err != nil {
+		return err
+	}
 	dir := f.dataDir
 	if dir == "" {
 		if dir, err = datadir.Default(); err != nil {
 			return err
 		}
 	}
-	opts := sandbox.Options{DataDir: dir, Region: f.region, Faults: faults}
+	opts := sandbox.Options{DataDir: dir, Region: f.region, Faults: faults, Realism: realism}
 	if !f.quiet {
 		opts.Log = func(e gateway.Entry) { logRequest(logger, e) }
 	}
 	sb, err := sandbox.Open(opts)
 	if errors.Is(err, sandbox.ErrLocked) {
+		if realism.Enabled {
+			logger.Warn("--realistic does not apply: the sandbox already serving this data directory keeps its own mode")
+		}
 		return useRunning(ctx, dir, stdout, logger)
 	}
 	if err != nil {
@@ -101,7 +117,12 @@ func runSandbox(ctx context.Context, f sandboxFlags, stdout, stderr io.Writer) e
 	if sb.Bootstrapped {
 		state = "new"
 	}
-	logger.Info("ready", "url", url, "data", dir, "state", state, "account", sb.AccountID(), "admin", target.MaskKeyID(id))
+	ready := []any{"url", url, "data", dir, "state", state, "account", sb.AccountID(), "admin", target.MaskKeyID(id)}
+	if realism.Enabled {
+		r := sb.Realism()
+		ready = append(ready, "mode", "realistic", "time-scale", r.Scale, "delays", r.String())
+	}
+	logger.Info("ready", ready...)
 	if faults.Active() {
 		logger.Warn("fault injection on", "throttle", faults.Throttle, "error", faults.Errors, "latency", faults.Latency)
 	}
@@ -111,6 +132,25 @@ func runSandbox(ctx context.Context, f sandboxFlags, stdout, stderr io.Writer) e
 		return fmt.Errorf("stop the sandbox: %w", err)
 	}
 	return nil
+}
+
+// realismFlags reads --realistic, --time-scale and --delays.
+func realismFlags(f sandboxFlags) (sandbox.Realism, error) {
+	if !f.realistic {
+		if f.delays != "" || f.timeScale != 1 {
+			return sandbox.Realism{}, usageError("--time-scale and --delays take effect only with --realistic")
+		}
+		return sandbox.Realism{}, nil
+	}
+	if math.IsNaN(f.timeScale) || f.timeScale < 0.01 || f.timeScale > 1000 {
+		return sandbox.Realism{}, usageError("--time-scale %v: want a number from 0.01 to 1000 (1 is real time, 10 is ten times faster)", f.timeScale)
+	}
+	r, err := sandbox.ParseDelays(f.delays)
+	if err != nil {
+		return sandbox.Realism{}, usageError("--delays: %v", err)
+	}
+	r.Scale = f.timeScale
+	return r, nil
 }
 
 // useRunning points the caller at the sandbox another process already serves from dir.

@@ -32,9 +32,9 @@ func TestMain(m *testing.M) {
 }
 
 // startSandbox runs `kmslab sandbox` and returns the process, its exports and its stderr.
-func startSandbox(t *testing.T, dataDir string) (*exec.Cmd, map[string]string, *bytes.Buffer) {
+func startSandbox(t *testing.T, dataDir string, extra ...string) (*exec.Cmd, map[string]string, *bytes.Buffer) {
 	t.Helper()
-	cmd := exec.Command(kmslabBin, "sandbox", "--listen", "127.0.0.1:0", "--data-dir", dataDir)
+	cmd := exec.Command(kmslabBin, append([]string{"sandbox", "--listen", "127.0.0.1:0", "--data-dir", dataDir}, extra...)...)
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	stdout, _ := cmd.StdoutPipe()
 	var stderr bytes.Buffer
@@ -129,6 +129,16 @@ func TestSandboxCommandRejectsBadInput(t *testing.T) {
 		{"sandbox", "--region", "Not A Region"},
 		{"sandbox", "--no-such-flag"},
 		{"sandbox", "extra-arg"},
+		{"sandbox", "--realistic", "--time-scale", "0"},
+		{"sandbox", "--realistic", "--time-scale", "-10"},
+		{"sandbox", "--realistic", "--time-scale", "NaN"},
+		{"sandbox", "--realistic", "--time-scale", "fast"},
+		{"sandbox", "--realistic", "--delays", "access-key=10"},
+		{"sandbox", "--realistic", "--delays", "latency=5s"},
+		{"sandbox", "--realistic", "--delays", "principal=-8s"},
+		{"sandbox", "--realistic", "--delays", "table-key-cache=3h"},
+		{"sandbox", "--delays", "access-key=10s"},
+		{"sandbox", "--time-scale", "10"},
 	}
 	for _, args := range cases {
 		cmd := exec.Command(kmslabBin, append(args, "--data-dir", t.TempDir())...)
@@ -195,4 +205,42 @@ func readTree(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+func TestSandboxCommandRealisticMode(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	cmd, _, stderr := startSandbox(t, dir, "--realistic", "--time-scale", "10", "--delays", "access-key=2s,key-policy=0")
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr)
+	}
+	var ready string
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if strings.Contains(line, " ready ") {
+			ready = line
+		}
+	}
+	for _, want := range []string{"mode=realistic", "time-scale=10", "access-key=200ms,principal=800ms,key-policy=0s,table-key-cache=30s"} {
+		if !strings.Contains(ready, want) {
+			t.Fatalf("ready line %q lacks %q\n%s", ready, want, stderr)
+		}
+	}
+}
+
+func TestSandboxCommandExplainsBadRealisticValues(t *testing.T) {
+	for args, want := range map[string]string{
+		"--realistic --time-scale 0":             "--time-scale 0: want a number from 0.01 to 1000",
+		"--realistic --delays access-key=10":     "--delays: delay access-key=10: want a duration",
+		"--realistic --delays principal=1s,x=2s": `unknown delay "x" (known: access-key, principal, key-policy, table-key-cache)`,
+		"--delays key-policy=1s":                 "take effect only with --realistic",
+	} {
+		cmd := exec.Command(kmslabBin, append([]string{"sandbox", "--data-dir", t.TempDir()}, strings.Fields(args)...)...)
+		cmd.Env = append(os.Environ(), "NO_COLOR=1")
+		out, _ := cmd.CombinedOutput()
+		if !strings.Contains(string(out), want) {
+			t.Errorf("%s: output lacks %q:\n%s", args, want, out)
+		}
+	}
 }

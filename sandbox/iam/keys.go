@@ -42,7 +42,7 @@ func (s *Service) newKey(r *api.Request) accessKey {
 		id = newAccessKeyID()
 	}
 	s.mu.RUnlock()
-	return accessKey{ID: id, Secret: newSecret(), Active: true, Created: now(r)}
+	return accessKey{ID: id, Secret: newSecret(), Active: true, Created: now(r), born: r.Now.UTC()}
 }
 
 // ---- ListAccessKeys

@@ -33,7 +33,18 @@ type accessKey struct {
 	ID      string    `json:"id"`
 	Secret  string    `json:"secret"`
 	Active  bool      `json:"active"`
-	Created time.Time `json:"created"`
+	Created time.Time `json:"created"` // whole seconds, as IAM reports it
+
+	born time.Time // the exact creation time, known only to the process that made the key
+}
+
+// createdAt is the most exact creation time known: the sandbox's realistic mode times
+// delays of a second or less from it.
+func (k accessKey) createdAt() time.Time {
+	if !k.born.IsZero() {
+		return k.born
+	}
+	return k.Created
 }
 
 func (k accessKey) status() string {
@@ -56,6 +67,7 @@ type user struct {
 	Inline   []inlinePolicy `json:"inline,omitempty"`   // in name order
 	Keys     []accessKey    `json:"keys,omitempty"`     // in creation order
 
+	born  time.Time    // the exact creation time, known only to the process that made the user
 	cache *policyCache // parsed identity policies of this version of the user
 }
 
@@ -73,6 +85,7 @@ func (u *user) clone() *user {
 		Attached: append([]string(nil), u.Attached...),
 		Inline:   append([]inlinePolicy(nil), u.Inline...),
 		Keys:     append([]accessKey(nil), u.Keys...),
+		born:     u.born,
 		cache:    &policyCache{},
 	}
 	return c
@@ -123,6 +136,7 @@ type keyEntry struct {
 	secret    string
 	active    bool
 	principal api.Principal
+	created   time.Time
 }
 
 // userARN builds arn:aws:iam::<acct>:user<path><name>.
@@ -190,7 +204,7 @@ func (s *Service) index(old, next *user) {
 		s.byARN[next.ARN] = next
 		s.byLowerARN[strings.ToLower(next.ARN)] = next
 		for _, k := range next.Keys {
-			s.keys[k.ID] = &keyEntry{secret: k.Secret, active: k.Active, principal: next.principal(k.ID)}
+			s.keys[k.ID] = &keyEntry{secret: k.Secret, active: k.Active, principal: next.principal(k.ID), created: k.createdAt()}
 		}
 	}
 }

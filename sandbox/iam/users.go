@@ -123,7 +123,7 @@ func (s *Service) newUser(name, path string, tags []tag, r *api.Request) *user {
 	}
 	s.mu.RUnlock()
 	return &user{
-		Name: name, Path: path, ID: id, ARN: s.userARN(path, name), Created: now(r),
+		Name: name, Path: path, ID: id, ARN: s.userARN(path, name), Created: now(r), born: r.Now.UTC(),
 		Tags: append([]tag(nil), tags...), cache: &policyCache{},
 	}
 }

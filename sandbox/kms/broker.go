@@ -59,7 +59,7 @@ func brokerRegion(region string) string {
 // and returns a fresh 256-bit table key wrapped under the key, bound to encCtx.
 func (s *Service) CreateTableKey(ctx context.Context, caller api.Principal, region, keyRef string, encCtx map[string]string) (string, []byte, error) {
 	region = brokerRegion(region)
-	now := time.Now().UTC()
+	now := s.now()
 	if keyRef == "" {
 		return "", nil, errBadKeyID(keyRef)
 	}
@@ -73,7 +73,8 @@ func (s *Service) CreateTableKey(ctx context.Context, caller api.Principal, regi
 	if err := k.checkUsable(); err != nil {
 		return "", nil, err
 	}
-	describe := api.Target{Action: "kms:DescribeKey", Resource: k.rec.ARN, ResourcePolicy: k.policy, KeyPolicy: true, Context: s.viaDynamo(region, caller, encCtx)}
+	inEffect := s.policyInEffect(k, now)
+	describe := api.Target{Action: "kms:DescribeKey", Resource: k.rec.ARN, ResourcePolicy: inEffect, KeyPolicy: true, Context: s.viaDynamo(region, caller, encCtx)}
 	if err := s.authorize(ctx, caller, describe); err != nil {
 		return "", nil, err
 	}
@@ -81,7 +82,7 @@ func (s *Service) CreateTableKey(ctx context.Context, caller api.Principal, regi
 	grantCtx["kms:GrantIsForAWSResource"] = []string{"true"}
 	grantCtx["kms:GrantOperations"] = slices.Clone(dynamoGrantOps)
 	grantCtx["kms:GranteePrincipal"] = []string{dynamoPrincipal(region)}
-	grant := api.Target{Action: "kms:CreateGrant", Resource: k.rec.ARN, ResourcePolicy: k.policy, KeyPolicy: true, Context: grantCtx}
+	grant := api.Target{Action: "kms:CreateGrant", Resource: k.rec.ARN, ResourcePolicy: inEffect, KeyPolicy: true, Context: grantCtx}
 	if err := s.authorize(ctx, caller, grant); err != nil {
 		return "", nil, err
 	}
@@ -134,14 +135,15 @@ func (s *Service) brokerKey(region, keyARN string, now time.Time) (*key, error) 
 // DynamoDB data-plane call, so it reads only the in-memory key.
 func (s *Service) OpenTableKey(ctx context.Context, caller api.Principal, region, keyARN string, wrapped []byte, encCtx map[string]string) ([]byte, error) {
 	region = brokerRegion(region)
-	k, err := s.brokerKey(region, keyARN, time.Now())
+	now := s.now()
+	k, err := s.brokerKey(region, keyARN, now)
 	if err != nil {
 		return nil, err
 	}
 	if err := k.checkUsable(); err != nil {
 		return nil, err
 	}
-	t := api.Target{Action: "kms:Decrypt", Resource: k.rec.ARN, ResourcePolicy: k.policy, KeyPolicy: true, Context: s.viaDynamo(region, caller, encCtx)}
+	t := api.Target{Action: "kms:Decrypt", Resource: k.rec.ARN, ResourcePolicy: s.policyInEffect(k, now), KeyPolicy: true, Context: s.viaDynamo(region, caller, encCtx)}
 	if err := s.authorize(ctx, caller, t); err != nil {
 		return nil, err
 	}
@@ -152,7 +154,7 @@ func (s *Service) OpenTableKey(ctx context.Context, caller api.Principal, region
 // ReleaseTableKey retires DynamoDB's grant for the table; a missing key or grant is fine.
 func (s *Service) ReleaseTableKey(ctx context.Context, region, keyARN string, encCtx map[string]string) error {
 	region = brokerRegion(region)
-	now := time.Now().UTC()
+	now := s.now()
 	k, err := s.brokerKey(region, keyARN, now)
 	if err != nil {
 		return nil

@@ -2,7 +2,6 @@ package kms
 
 import (
 	"slices"
-	"time"
 
 	"github.com/kmslab/kmslab/policy"
 )
@@ -31,7 +30,7 @@ func (s *Service) UserDeleted(userARN, uniqueID string) error {
 func (s *Service) replacePrincipal(reg, old, replacement string) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	now := time.Now().UTC()
+	now := s.now()
 	var c change
 	for _, k := range s.liveKeys(reg, now) {
 		doc, changed, err := policy.ReplacePrincipal(k.policy, old, replacement)

@@ -53,7 +53,7 @@ func (s *Service) AWSManagedKey(_ context.Context, region, service string) (stri
 		return "", errNotFound("Alias %s is not found.", s.aliasARN(region, managedAliasPrefix+service))
 	}
 	alias := managedAliasPrefix + service
-	now := time.Now().UTC()
+	now := s.now()
 	if _, k := s.getAlias(region, alias, now); k != nil {
 		return k.rec.ARN, nil
 	}

@@ -83,7 +83,9 @@ func hPutKeyPolicy(s *Service, r *api.Request, in *putKeyPolicyInput) (any, erro
 		if err := s.recheckPrincipals(*in.Policy); err != nil {
 			return err
 		}
+		old := k.policy
 		k.setPolicy(*in.Policy)
+		s.notePolicyChange(k.rec.ARN, old, k.policy, nowOf(r))
 		return nil
 	})
 	return nil, err

@@ -28,7 +28,9 @@ type Service struct {
 	mu      sync.RWMutex
 	regions map[string]*region
 
-	ops map[string]operation
+	ops   map[string]operation
+	lag   policyLag        // key-policy propagation (realistic mode); off by default
+	clock func() time.Time // nil: time.Now
 }
 
 var (
@@ -183,7 +185,7 @@ func (s *Service) keyTarget(r *api.Request, action string, k *key) api.Target {
 	return api.Target{
 		Action:         action,
 		Resource:       k.rec.ARN,
-		ResourcePolicy: k.policy,
+		ResourcePolicy: s.policyInEffect(k, nowOf(r)),
 		KeyPolicy:      true,
 		Context:        map[string][]string{"kms:CallerAccount": {callerAccount(r.Caller, s.account)}},
 	}
