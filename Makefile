@@ -40,7 +40,7 @@ fuzz:
 bench: build
 	npm ci --silent --no-audit --no-fund --prefix bench
 	KMSLAB_BIN=$(BIN)/kmslab $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 15m ./bench/
-	$(GO) test -run '^$$' -bench . -benchmem ./policy/ ./sandbox/...
+	$(GO) test -run '^$$' -bench . -benchmem ./policy/ ./sandbox/... ./tui/
 
 tools: $(STATICCHECK)
 

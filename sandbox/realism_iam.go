@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"strings"
 	"time"
 
 	"github.com/kmslab/kmslab/sandbox/api"
@@ -35,7 +36,9 @@ func (y *youngKeys) Authenticate(accessKeyID string) (string, api.Principal, boo
 type youngUsers struct {
 	iam   *iam.Service
 	delay time.Duration
-	now   func() time.Time
+	// exempt is the bootstrap admin's ARN: on AWS the student's own identity is long known.
+	exempt string
+	now    func() time.Time
 }
 
 var _ api.Directory = (*youngUsers)(nil)
@@ -43,6 +46,9 @@ var _ api.Directory = (*youngUsers)(nil)
 func (y *youngUsers) PrincipalExists(principal string) bool {
 	if !y.iam.PrincipalExists(principal) {
 		return false
+	}
+	if strings.EqualFold(principal, y.exempt) {
+		return true
 	}
 	created, ok := y.iam.UserCreated(principal)
 	return !ok || y.now().Sub(created) >= y.delay

@@ -106,7 +106,8 @@ func (s *Sandbox) wire() error {
 		ids = &youngKeys{Service: s.iam, delay: slow.AccessKey, exempt: s.keyID, now: s.opts.Now}
 	}
 	if slow.Principal > 0 {
-		dir = &youngUsers{iam: s.iam, delay: slow.Principal, now: s.opts.Now}
+		_, admin, _, _ := s.iam.Authenticate(s.keyID)
+		dir = &youngUsers{iam: s.iam, delay: slow.Principal, exempt: admin.ARN, now: s.opts.Now}
 	}
 	if s.kms, err = kms.New(s.store, acct, s.authz, dir); err != nil {
 		return fmt.Errorf("load KMS state: %w", err)

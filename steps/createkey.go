@@ -212,21 +212,31 @@ func (l *Lab) createKey(ctx context.Context) (string, error) {
 	}
 	doc := string(policy.ConsoleKeyPolicy(l.T.Account, who, who))
 	var id string
-	err := l.do(ctx, l.adminCall(CreateKey, "kms", "CreateKey", "symmetric, encrypt/decrypt, console-style key policy, tag "+TagKey+"="+l.Prefix,
-		fmt.Sprintf(`aws kms create-key --description %q --key-spec SYMMETRIC_DEFAULT --key-usage ENCRYPT_DECRYPT --policy file://key-policy.json --tags TagKey=%s,TagValue=%s`, l.keyDescription(), TagKey, l.Prefix)),
-		func(ctx context.Context) (string, string, error) {
-			out, err := l.KMS.CreateKey(ctx, &kms.CreateKeyInput{
-				Description: aws.String(l.keyDescription()),
-				KeySpec:     kmstypes.KeySpecSymmetricDefault,
-				KeyUsage:    kmstypes.KeyUsageTypeEncryptDecrypt,
-				Policy:      aws.String(doc),
-				Tags:        []kmstypes.Tag{{TagKey: aws.String(TagKey), TagValue: aws.String(l.Prefix)}},
-			})
-			if err != nil {
-				return "", "", err
-			}
-			id = aws.ToString(out.KeyMetadata.KeyId)
-			return aws.ToString(out.KeyMetadata.Arn), doc, nil
+	// A caller made only moments ago may not be visible to KMS yet, as on any key policy.
+	err := l.waitFor(ctx, CreateKey, "KMS to recognise "+l.T.CallerARN, "a new IAM identity can take a few seconds to be visible to KMS",
+		func(ctx context.Context) (bool, string, error) {
+			var pending bool
+			err := l.do(ctx, l.adminCall(CreateKey, "kms", "CreateKey", "symmetric, encrypt/decrypt, console-style key policy, tag "+TagKey+"="+l.Prefix,
+				fmt.Sprintf(`aws kms create-key --description %q --key-spec SYMMETRIC_DEFAULT --key-usage ENCRYPT_DECRYPT --policy file://key-policy.json --tags TagKey=%s,TagValue=%s`, l.keyDescription(), TagKey, l.Prefix)),
+				func(ctx context.Context) (string, string, error) {
+					out, err := l.KMS.CreateKey(ctx, &kms.CreateKeyInput{
+						Description: aws.String(l.keyDescription()),
+						KeySpec:     kmstypes.KeySpecSymmetricDefault,
+						KeyUsage:    kmstypes.KeyUsageTypeEncryptDecrypt,
+						Policy:      aws.String(doc),
+						Tags:        []kmstypes.Tag{{TagKey: aws.String(TagKey), TagValue: aws.String(l.Prefix)}},
+					})
+					if isCode(err, "MalformedPolicyDocumentException") && strings.Contains(errorMessage(err), "invalid principals") {
+						pending = true
+						return "KMS does not see " + l.T.CallerARN + " yet", "", nil
+					}
+					if err != nil {
+						return "", "", err
+					}
+					id = aws.ToString(out.KeyMetadata.KeyId)
+					return aws.ToString(out.KeyMetadata.Arn), doc, nil
+				})
+			return pending, "MalformedPolicyDocumentException", err
 		})
 	return id, err
 }

@@ -68,10 +68,40 @@ func (a activity) inFlight() bool {
 	return false
 }
 
+// height is how many lines the log has, without rendering it.
+func (a activity) height() int {
+	n := 0
+	for _, x := range a.entries {
+		n += x.height()
+	}
+	return n
+}
+
+func (x entry) height() int {
+	if x.ev.Phase != steps.Waiting && x.ev.Phase != steps.Info && x.ev.CLI != "" {
+		return 2
+	}
+	return 1
+}
+
 // lines renders the log, two lines per call (result, then the CLI command).
 func (a activity) lines(st Styles, spin string) []string {
+	return a.window(st, spin, 0, a.height())
+}
+
+// window renders only lines [from, from+n) of the log: a frame draws what shows, not the
+// whole history.
+func (a activity) window(st Styles, spin string, from, n int) []string {
+	start := 0
+	for start < len(a.entries) && from >= a.entries[start].height() {
+		from -= a.entries[start].height()
+		start++
+	}
 	var out []string
-	for _, x := range a.entries {
+	for _, x := range a.entries[start:] {
+		if len(out) >= from+n {
+			break
+		}
 		e := x.ev
 		switch e.Phase {
 		case steps.Waiting:
@@ -108,7 +138,7 @@ func (a activity) lines(st Styles, spin string) []string {
 			out = append(out, st.Dim.Render("  $ "+e.CLI))
 		}
 	}
-	return out
+	return out[min(from, len(out)):min(from+n, len(out))]
 }
 
 func errText(e steps.Event) string {

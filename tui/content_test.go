@@ -34,7 +34,7 @@ func TestRealLessonsFit(t *testing.T) {
 				if i > 0 {
 					m = press(t, m, "j")
 				}
-				if lines := m.lessonAll(); len(lines) < 5 || strings.Contains(strings.Join(lines, "\n"), "Could not load") {
+				if lines := m.lessonAll(m.layout()); len(lines) < 5 || strings.Contains(strings.Join(lines, "\n"), "Could not load") {
 					t.Fatalf("lesson %s: %q", m.list[i].ID, lines)
 				}
 				m = press(t, m, "tab", "pgdown", "pgdown", "pgdown", "pgdown", "pgdown", "pgdown", "h")
@@ -42,7 +42,7 @@ func TestRealLessonsFit(t *testing.T) {
 				if !strings.Contains(screen(m), "Hint 1/3:") {
 					t.Errorf("step %s: no manifest hint:\n%s", m.list[i].ID, screen(m))
 				}
-				m = press(t, m, "tab", "tab")
+				m = press(t, m, "tab", "tab", "tab")
 			}
 		}
 	}

@@ -54,4 +54,10 @@ type Deps struct {
 	NoColor bool
 	// Context bounds the step runs and the event pump; Run sets it.
 	Context context.Context
+	// Confirm opens on a confirmation screen (the account, the caller, the region and what
+	// the key costs) and makes no call until the student presses y; n or q quits and Run
+	// returns ErrDeclined. Set it on AWS (Target.NeedsConfirmation) unless --yes.
+	Confirm bool
+	// Prefix is shown in the header; empty means Lab.Prefix.
+	Prefix string
 }

@@ -37,6 +37,7 @@ func box(title string, body []string, w, h int, border lipgloss.Style) []string 
 		top += strings.Repeat("─", inner)
 	}
 	out := []string{border.Render(top + "┐")}
+	side := border.Render("│") // once: Render is the costly part of a frame
 	for i := 0; i < h-2; i++ {
 		line := ""
 		if i < len(body) {
@@ -46,7 +47,7 @@ func box(title string, body []string, w, h int, border lipgloss.Style) []string 
 		if i == h-3 && len(body) > h-2 {
 			line = fit(line, max(inner-1, 0)) + "…"
 		}
-		out = append(out, border.Render("│")+fit(line, inner)+border.Render("│"))
+		out = append(out, side+fit(line, inner)+side)
 	}
 	return append(out, border.Render("└"+strings.Repeat("─", inner)+"┘"))
 }
@@ -78,4 +79,78 @@ func join(left, right []string) []string {
 		out[i] = l + r
 	}
 	return out
+}
+
+// wrapIDs wraps plain text on spaces like wrap, but a word too long for any line (an ARN)
+// is split after its last ':' or '/' that fits, so "arn:aws:iam::…:user/" stays whole and
+// the line is filled before it breaks.
+func wrapIDs(s string, w int) []string {
+	if w <= 0 {
+		return nil
+	}
+	var out []string
+	line := ""
+	flush := func() {
+		out = append(out, line)
+		line = ""
+	}
+	for _, word := range strings.Fields(s) {
+		for word != "" {
+			sep := 0
+			if line != "" {
+				sep = 1
+			}
+			room := w - ansi.StringWidth(line) - sep
+			if ansi.StringWidth(word) <= room {
+				if sep == 1 {
+					line += " "
+				}
+				line += word
+				word = ""
+				continue
+			}
+			if ansi.StringWidth(word) <= w && line != "" {
+				flush() // it fits on a line of its own
+				continue
+			}
+			// Too long for any line: split it where it fits, after ':' or '/' if possible.
+			cut := splitAt(word, room)
+			if cut == 0 {
+				if line == "" {
+					cut = max(room, 1) // nothing fits: cut hard
+				} else {
+					flush()
+					continue
+				}
+			}
+			if sep == 1 {
+				line += " "
+			}
+			line += word[:cut]
+			word = word[cut:]
+			flush()
+		}
+	}
+	if line != "" || len(out) == 0 {
+		out = append(out, line)
+	}
+	return out
+}
+
+// splitAt is where to split word to fit n cells: after the last ':' or '/' in the first n
+// bytes (ASCII identifiers), else 0 when n is short (the word goes to the next line).
+func splitAt(word string, n int) int {
+	if n <= 0 {
+		return 0
+	}
+	if n > len(word) {
+		n = len(word)
+	}
+	if i := strings.LastIndexAny(word[:n], ":/"); i >= 0 {
+		return i + 1
+	}
+	if n >= 12 {
+		return n
+	}
+	return 0
 }

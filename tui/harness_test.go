@@ -108,7 +108,7 @@ func newTestModel(f *fakeLab) Model {
 // settle runs cmd and every Cmd that follows from it, one message at a time through
 // Update, until nothing is left. Spinner ticks are dropped (they would run forever); quit
 // and interrupt messages are returned.
-func settle(t *testing.T, m Model, cmd tea.Cmd) (Model, []tea.Msg) {
+func settle(t testing.TB, m Model, cmd tea.Cmd) (Model, []tea.Msg) {
 	t.Helper()
 	var special []tea.Msg
 	queue := []tea.Cmd{cmd}
@@ -138,13 +138,13 @@ func settle(t *testing.T, m Model, cmd tea.Cmd) (Model, []tea.Msg) {
 }
 
 // send delivers msg through Update and settles what it returns.
-func send(t *testing.T, m Model, msg tea.Msg) (Model, []tea.Msg) {
+func send(t testing.TB, m Model, msg tea.Msg) (Model, []tea.Msg) {
 	t.Helper()
 	next, cmd := m.Update(msg)
 	return settle(t, next.(Model), cmd)
 }
 
-func press(t *testing.T, m Model, keys ...string) Model {
+func press(t testing.TB, m Model, keys ...string) Model {
 	t.Helper()
 	for _, k := range keys {
 		m, _ = send(t, m, keyMsg(k))

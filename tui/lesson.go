@@ -22,6 +22,10 @@ type lessonMsg struct {
 	err  error
 }
 
+// glamourRender is the one place markdown is rendered; a test swaps it to prove no render
+// happens while Update or View runs.
+var glamourRender = func(r *glamour.TermRenderer, md string) (string, error) { return r.Render(md) }
+
 // renderLesson loads and renders a lesson off the event loop. Each call builds its own
 // renderer: a TermRenderer is not safe for concurrent use, and building one is cheap.
 func renderLesson(src Lessons, k lessonKey) tea.Cmd {
@@ -39,7 +43,7 @@ func renderLesson(src Lessons, k lessonKey) tea.Cmd {
 		if err != nil {
 			return lessonMsg{key: k, err: err}
 		}
-		out, err := r.Render(md)
+		out, err := glamourRender(r, md)
 		if err != nil {
 			return lessonMsg{key: k, err: fmt.Errorf("render lesson %s: %w", k.id, err)}
 		}

@@ -18,11 +18,12 @@ const (
 	focusSteps focus = iota
 	focusLesson
 	focusActivity
+	focusResult
 	focusCount
 )
 
 func (f focus) String() string {
-	return [...]string{"steps", "lesson", "activity"}[f]
+	return [...]string{"steps", "lesson", "activity", "result"}[f]
 }
 
 // stepState is what the app knows about one step.
@@ -55,6 +56,8 @@ type Model struct {
 	lessons   map[lessonKey]string
 	pending   map[lessonKey]bool
 	lessonOff int
+	// resultOff scrolls the result pane when its text is taller than the pane can grow.
+	resultOff int
 	// hintLevel is 0 when no hint shows, else the level shown (1 = nudge).
 	hintLevel int
 
@@ -62,6 +65,15 @@ type Model struct {
 	busy        bool
 	cancel      context.CancelFunc
 	initialized bool
+	// confirming: the AWS confirmation screen is up; nothing has been called yet.
+	confirming bool
+	// declined: the student said no at the confirmation screen.
+	declined bool
+	// exiting holds the quit or interrupt to send once the run or check in flight has
+	// returned after its context was cancelled, so nothing is left half-made.
+	exiting tea.Cmd
+	// userRead is the test user's last successful Scan in step 5 (the items it read).
+	userRead *readResult
 	// bgKnown: the background colour is known (or waited for long enough). Lessons are not
 	// rendered before, because glamour keeps the code-block colours of its first render for
 	// the whole process (glamour#436).
@@ -123,6 +135,7 @@ func New(deps Deps) Model {
 		m.state[i].checking = true
 	}
 	m.bgKnown = deps.NoColor // ascii lessons have no colours to get wrong
+	m.confirming = deps.Confirm
 	m.restyle()
 	return m
 }
@@ -143,7 +156,15 @@ func (m Model) Init() tea.Cmd {
 	if !m.bgKnown {
 		wait = tea.Tick(bgWait, func(time.Time) tea.Msg { return bgTimeoutMsg{} })
 	}
-	return tea.Batch(tea.RequestBackgroundColor, wait, m.checkAll(true), m.listen())
+	if m.confirming {
+		return tea.Batch(tea.RequestBackgroundColor, wait)
+	}
+	return tea.Batch(tea.RequestBackgroundColor, wait, m.start())
+}
+
+// start checks every step and starts the event pump: the first calls the app makes.
+func (m Model) start() tea.Cmd {
+	return tea.Batch(m.checkAll(true), m.listen())
 }
 
 func (m Model) listen() tea.Cmd {
@@ -196,6 +217,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case eventsMsg:
 		for _, e := range msg {
 			m.act.add(e)
+			m.noteRead(e)
 		}
 		return m, tea.Batch(m.listen(), m.startSpin())
 	case spinner.TickMsg:
@@ -224,13 +246,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
+	if m.confirming {
+		return m.confirmKey(msg)
+	}
 	switch {
 	case key.Matches(msg, k.Interrupt):
-		m.stop()
-		return m, tea.Interrupt
+		return m.exit(tea.Interrupt)
 	case key.Matches(msg, k.Quit):
-		m.stop()
-		return m, tea.Quit
+		return m.exit(tea.Quit)
 	case key.Matches(msg, k.Help):
 		m.help.ShowAll = !m.help.ShowAll
 	case key.Matches(msg, k.Focus):
@@ -251,6 +274,7 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.scroll(m.pageSize())
 	case key.Matches(msg, k.Hint):
 		m.hintLevel++
+		m.resultOff = 0
 		if m.hintLevel > len(m.hintLevels()) {
 			m.hintLevel = 0
 		}
@@ -273,6 +297,30 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
+// exit quits (or interrupts) now when nothing is in flight; else it cancels the call in
+// flight and quits when its Cmd has returned. A second request while waiting goes at once.
+func (m Model) exit(how tea.Cmd) (tea.Model, tea.Cmd) {
+	if !m.busy || m.exiting != nil || m.cancel == nil {
+		m.stop()
+		return m, how
+	}
+	m.exiting = how
+	m.stop()
+	return m, nil
+}
+
+// then runs first (whose message is dropped) and then next, in one Cmd: the verdict is
+// saved before the program ends.
+func then(first, next tea.Cmd) tea.Cmd {
+	if first == nil {
+		return next
+	}
+	return func() tea.Msg {
+		first()
+		return next()
+	}
+}
+
 // stop cancels the run or check in flight.
 func (m *Model) stop() {
 	if m.cancel != nil {
@@ -285,7 +333,7 @@ func (m *Model) selectStep(i int) tea.Cmd {
 	if i < 0 || i >= len(m.list) || i == m.sel {
 		return nil
 	}
-	m.sel, m.lessonOff, m.hintLevel = i, 0, 0
+	m.sel, m.lessonOff, m.hintLevel, m.resultOff = i, 0, 0, 0
 	return m.lessonCmd()
 }
 
@@ -296,6 +344,9 @@ func (m Model) run(i int) (tea.Model, tea.Cmd) {
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.busy, m.cancel, m.hintLevel = true, cancel, 0
 	m.state[i] = stepState{v: m.state[i].v, running: true}
+	if m.list[i].ID == steps.GrantAccess {
+		m.userRead = nil // show what this run reads
+	}
 	s, lab := m.list[i], m.deps.Lab
 	cmd := func() tea.Msg {
 		v, err := s.Run(ctx, lab)
@@ -318,9 +369,13 @@ func (m Model) ran(msg ranMsg) (tea.Model, tea.Cmd) {
 	// Calls still open get their end events from the pump, which may trail this message.
 	st := &m.state[msg.idx]
 	st.running, st.err = false, msg.err
+	m.resultOff = 0
 	if msg.err == nil {
 		v := msg.v
 		st.v = &v
+	}
+	if m.exiting != nil {
+		return m, then(m.save(msg.idx, msg.stepResult), m.exiting)
 	}
 	return m, m.save(msg.idx, msg.stepResult)
 }
@@ -354,6 +409,9 @@ func (m Model) checked(msg checkedMsg) (tea.Model, tea.Cmd) {
 		m.lessonOff = 0
 		cmds = append(cmds, m.lessonCmd())
 	}
+	if m.exiting != nil {
+		return m, m.exiting
+	}
 	return m, tea.Batch(cmds...)
 }
 
@@ -381,9 +439,23 @@ func (m Model) lessonStyle() string {
 	}
 }
 
+// prefix is the lab's name prefix for the header.
+func (m Model) prefix() string {
+	if m.deps.Prefix != "" {
+		return m.deps.Prefix
+	}
+	if m.deps.Lab != nil {
+		return m.deps.Lab.Prefix
+	}
+	return ""
+}
+
 func (m Model) currentLessonKey() (lessonKey, bool) {
-	l := m.layout()
-	if !l.ok || len(m.list) == 0 {
+	return m.lessonKeyFor(m.layout())
+}
+
+func (m Model) lessonKeyFor(l layout) (lessonKey, bool) {
+	if !l.ok || len(m.list) == 0 || m.confirming {
 		return lessonKey{}, false
 	}
 	return lessonKey{id: m.list[m.sel].ID, width: l.rightW - 2, style: m.lessonStyle()}, true

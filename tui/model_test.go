@@ -22,7 +22,7 @@ func TestStartSelectsFirstStepNotDone(t *testing.T) {
 		t.Fatal("still busy after the first check")
 	}
 	out := screen(m)
-	for _, want := range []string{"✓ 1 Create a customer", "done", "not done", "2/5", "3 · Add items to the table", "Lesson add-items"} {
+	for _, want := range []string{"✓ 1 Create key", "· 3 Add items", "4 Deny test user", "5 Grant access", "done", "not done", "2/5", "3 · Add items to the table", "Lesson add-items"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("view lacks %q:\n%s", want, out)
 		}
@@ -51,7 +51,7 @@ func TestSelectionKeys(t *testing.T) {
 
 func TestFocusAndScroll(t *testing.T) {
 	m := started(t, newFakeLab(), 100, 30)
-	for i, want := range []focus{focusLesson, focusActivity, focusSteps} {
+	for i, want := range []focus{focusLesson, focusActivity, focusResult, focusSteps} {
 		m = press(t, m, "tab")
 		if m.focus != want {
 			t.Fatalf("tab %d: focus %v, want %v", i+1, m.focus, want)
@@ -186,16 +186,32 @@ func TestQuitAndInterrupt(t *testing.T) {
 	next, runCmd := m.Update(keyMsg("enter"))
 	m = next.(Model)
 	next, cmd := m.Update(keyMsg("ctrl+c"))
-	if cmd == nil {
-		t.Fatal("ctrl+c returned no command")
+	if cmd != nil {
+		t.Fatalf("ctrl+c with a run in flight should wait for it, got %T", cmd())
 	}
-	if _, ok := cmd().(tea.InterruptMsg); !ok {
-		t.Fatal("ctrl+c did not interrupt")
-	}
-	// The blocked Run returns only because ctrl+c cancelled its context.
-	m, _ = settle(t, next.(Model), runCmd)
+	// The blocked Run returns only because ctrl+c cancelled its context; the interrupt
+	// follows once it has.
+	m, special = settle(t, next.(Model), runCmd)
 	if !errors.Is(m.state[0].err, errCanceled()) {
 		t.Errorf("run error %v, want context canceled", m.state[0].err)
+	}
+	if len(special) != 1 {
+		t.Fatalf("after the run returned: %v, want one interrupt", special)
+	}
+	if _, ok := special[0].(tea.InterruptMsg); !ok {
+		t.Fatalf("after the run returned: %T, want an interrupt", special[0])
+	}
+
+	// A second ctrl+c does not wait.
+	m = started(t, f, 100, 30)
+	next, _ = m.Update(keyMsg("enter"))
+	next, _ = next.(Model).Update(keyMsg("ctrl+c"))
+	_, cmd = next.(Model).Update(keyMsg("ctrl+c"))
+	if cmd == nil {
+		t.Fatal("second ctrl+c returned no command")
+	}
+	if _, ok := cmd().(tea.InterruptMsg); !ok {
+		t.Fatal("second ctrl+c did not interrupt")
 	}
 }
 
@@ -372,7 +388,7 @@ func TestStatusWords(t *testing.T) {
 		if _, got, _ := m.statusWord(m.state[i]); got != w {
 			t.Errorf("step %d: %q, want %q", i+1, got, w)
 		}
-		if !strings.Contains(screen(m), "      "+w) {
+		if !strings.Contains(screen(m), "    "+w) {
 			t.Errorf("word %q not on screen", w)
 		}
 	}

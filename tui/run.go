@@ -28,7 +28,9 @@ func Run(ctx context.Context, deps Deps, opts Options) error {
 	if noColor(opts) {
 		deps.NoColor = true
 	}
-	popts := []tea.ProgramOption{tea.WithContext(ctx)}
+	// The first frame waits for the renderer's first tick: 120 fps (the most Bubble Tea
+	// allows) halves that wait; frames are only sent when the view changed.
+	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(120)}
 	if deps.NoColor {
 		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
 	}
@@ -38,7 +40,10 @@ func Run(ctx context.Context, deps Deps, opts Options) error {
 	if opts.Output != nil {
 		popts = append(popts, tea.WithOutput(opts.Output))
 	}
-	_, err := tea.NewProgram(New(deps), popts...).Run()
+	final, err := tea.NewProgram(New(deps), popts...).Run()
+	if fm, ok := final.(Model); ok && fm.declined && err == nil {
+		return ErrDeclined
+	}
 	if err != nil && !errors.Is(err, tea.ErrInterrupted) && ctx.Err() != nil {
 		if perr := context.Cause(ctx); perr != nil {
 			return perr

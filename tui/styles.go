@@ -9,7 +9,7 @@ import (
 type Styles struct {
 	Header, Title, Dim, Selected, Border, FocusBorder   lipgloss.Style
 	Done, NotDone, Running, Propagating, Cannot, Failed lipgloss.Style
-	Denied                                              lipgloss.Style
+	Denied, Granted                                     lipgloss.Style
 }
 
 // NewStyles builds styles for a dark or light background.
@@ -33,5 +33,6 @@ func NewStyles(isDark, noColor bool) Styles {
 		Cannot:      s().Foreground(ld(lipgloss.Color("#0066AA"), lipgloss.Color("#5FAFFF"))),
 		Failed:      s().Foreground(ld(lipgloss.Color("#C0392B"), lipgloss.Color("#FF5F5F"))),
 		Denied:      s().Bold(true).Foreground(ld(lipgloss.Color("#C0392B"), lipgloss.Color("#FF5F5F"))),
+		Granted:     s().Bold(true).Foreground(ld(lipgloss.Color("#1F8A3D"), lipgloss.Color("#5FD787"))),
 	}
 }

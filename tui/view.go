@@ -33,11 +33,12 @@ func (m Model) layout() layout {
 	l := layout{ok: true}
 	l.footer = strings.Split(m.help.View(m.keys), "\n")
 	l.bodyH = m.height - 1 - len(l.footer)
-	l.leftW = min(max(m.width*3/10, 26), 34)
+	// The short titles fit in 24 cells ("› ✓ 4 Deny test user" and the box).
+	l.leftW = min(max(m.width/4, 24), 32)
 	l.rightW = m.width - l.leftW
-	// The result pane grows to fit its text (the denial box needs the most), within bounds
-	// that leave the lesson and the log room to be useful.
-	l.resultH = min(max(len(m.resultBody(l.rightW-2))+2, resultH), max(l.bodyH-12, resultH), 12)
+	// The result pane grows to fit its text (the denial box needs the most), leaving the
+	// lesson and the log at least one line each: the verdict is what the student needs now.
+	l.resultH = min(max(len(m.resultBody(l.rightW-2))+2, resultH), max(l.bodyH-6, resultH))
 	rest := l.bodyH - l.resultH
 	l.lessonH = rest * 55 / 100
 	l.activityH = rest - l.lessonH
@@ -62,8 +63,11 @@ func (m Model) render() string {
 	if !l.ok {
 		return m.tooSmall()
 	}
+	if m.confirming {
+		return m.confirmScreen()
+	}
 	lines := []string{m.st.Header.Render(fit(m.header(), m.width))}
-	right := box(m.lessonTitle(), m.lessonLines(l.lessonH-2), l.rightW, l.lessonH, m.border(focusLesson))
+	right := box(m.lessonTitle(), m.lessonLines(l, l.lessonH-2), l.rightW, l.lessonH, m.border(focusLesson))
 	right = append(right, box("Activity", m.activityLines(l.activityH-2), l.rightW, l.activityH, m.border(focusActivity))...)
 	right = append(right, m.resultBox(l.rightW, l.resultH)...)
 	left := box("Steps", m.stepLines(l.leftW-2), l.leftW, l.bodyH, m.border(focusSteps))
@@ -108,8 +112,8 @@ func (m Model) header() string {
 			parts = append(parts, t.Region)
 		}
 	}
-	if m.deps.Lab != nil {
-		parts = append(parts, m.deps.Lab.Prefix)
+	if p := m.prefix(); p != "" {
+		parts = append(parts, "prefix "+p)
 	}
 	return " " + strings.Join(parts, " · ")
 }
@@ -151,11 +155,12 @@ func (m Model) stepLines(w int) []string {
 			cursor = "› "
 		}
 		mark, word, style := m.statusWord(st)
-		title := fmt.Sprintf("%s%s %d %s", cursor, style.Render(mark), i+1, s.Title)
+		title := fmt.Sprintf("%s%s %d %s", cursor, style.Render(mark), i+1, shortTitle(s))
 		if i == m.sel {
 			title = m.st.Selected.Render(fit(title, w))
 		}
-		out = append(out, title, "      "+style.Render(word))
+		// The word sits under the step number, so "cannot demonstrate" fits the list.
+		out = append(out, title, "    "+style.Render(word))
 	}
 	out = append(out, "", progressBar(passed, len(m.list), w))
 	return out
@@ -179,8 +184,8 @@ func (m Model) lessonTitle() string {
 	return fmt.Sprintf("%d · %s", m.sel+1, m.list[m.sel].Title)
 }
 
-func (m Model) lessonAll() []string {
-	k, ok := m.currentLessonKey()
+func (m Model) lessonAll(l layout) []string {
+	k, ok := m.lessonKeyFor(l)
 	if !ok {
 		return nil
 	}
@@ -191,23 +196,23 @@ func (m Model) lessonAll() []string {
 	return strings.Split(text, "\n")
 }
 
-func (m Model) lessonLines(h int) []string {
-	all := m.lessonAll()
+func (m Model) lessonLines(l layout, h int) []string {
+	all := m.lessonAll(l)
 	off := min(m.lessonOff, max(len(all)-h, 0))
 	return all[off:min(off+h, len(all))]
 }
 
 func (m Model) activityLines(h int) []string {
-	all := m.act.lines(m.st, m.spin.View())
-	if len(all) == 0 {
+	total := m.act.height()
+	if total == 0 {
 		return []string{m.st.Dim.Render("AWS calls appear here as a step runs.")}
 	}
-	maxOff := max(len(all)-h, 0)
+	maxOff := max(total-h, 0)
 	off := maxOff
 	if !m.act.follow {
 		off = min(m.act.offset, maxOff)
 	}
-	return all[off:min(off+h, len(all))]
+	return m.act.window(m.st, m.spin.View(), off, h)
 }
 
 // scroll moves the focused pane by n lines (the lesson when the step list has focus).
@@ -216,9 +221,14 @@ func (m *Model) scroll(n int) {
 	if !l.ok {
 		return
 	}
+	if m.focus == focusResult {
+		maxOff := max(len(m.resultBody(l.rightW-2))-(l.resultH-2), 0)
+		m.resultOff = min(max(m.resultOff+n, 0), maxOff)
+		return
+	}
 	if m.focus == focusActivity {
 		h := l.activityH - 2
-		total := len(m.act.lines(m.st, ""))
+		total := m.act.height()
 		maxOff := max(total-h, 0)
 		off := m.act.offset
 		if m.act.follow {
@@ -229,37 +239,19 @@ func (m *Model) scroll(n int) {
 		return
 	}
 	h := l.lessonH - 2
-	maxOff := max(len(m.lessonAll())-h, 0)
+	maxOff := max(len(m.lessonAll(l))-h, 0)
 	m.lessonOff = min(max(m.lessonOff+n, 0), maxOff)
 }
 
 func (m Model) pageSize() int {
 	l := m.layout()
-	if m.focus == focusActivity {
+	switch m.focus {
+	case focusActivity:
 		return max(l.activityH-3, 1)
+	case focusResult:
+		return max(l.resultH-3, 1)
 	}
 	return max(l.lessonH-3, 1)
-}
-
-// resultBox shows the selected step's verdict, its error, or the hint.
-func (m Model) resultBox(w, h int) []string {
-	if title, ok := m.denialTitle(); ok {
-		return box(m.st.Denied.Render(title), m.resultBody(w-2), w, h, m.st.Failed)
-	}
-	return box("Result", m.resultBody(w-2), w, h, m.st.Border)
-}
-
-// denialTitle says whether the result pane is the denial box, and its title.
-func (m Model) denialTitle() (string, bool) {
-	if len(m.list) == 0 || m.hintLevel > 0 || m.list[m.sel].ID != steps.DenyUser {
-		return "", false
-	}
-	st := m.state[m.sel]
-	if st.err != nil || st.running || st.v == nil {
-		return "", false
-	}
-	title, _, ok := denial(*st.v)
-	return title, ok
 }
 
 // resultBody is the text of the result pane, wrapped to inner cells.
@@ -268,9 +260,8 @@ func (m Model) resultBody(inner int) []string {
 		return nil
 	}
 	st := m.state[m.sel]
-	if _, ok := m.denialTitle(); ok {
-		_, body, _ := denial(*st.v)
-		return hanging(body, inner, 10)
+	if vb, ok := m.verdictBox(); ok {
+		return vb.lines(inner)
 	}
 	var body []string
 	mark, word, style := m.statusWord(st)
@@ -316,7 +307,7 @@ func hanging(lines []string, w, indent int) []string {
 		if len(l) > indent {
 			head, rest = l[:indent], l[indent:]
 		}
-		for i, part := range wrap(rest, w-indent) {
+		for i, part := range wrapIDs(rest, w-indent) {
 			if i == 0 {
 				out = append(out, head+part)
 			} else {
@@ -325,32 +316,6 @@ func hanging(lines []string, w, indent int) []string {
 		}
 	}
 	return out
-}
-
-// denial is the red box for step 4: who was refused what, on which key, and why.
-func denial(v steps.Verdict) (string, []string, bool) {
-	ev := v.Evidence
-	reason := ev["errorMessage"]
-	if reason == "" {
-		reason = ev["awsWouldSay"]
-	}
-	if reason == "" || (v.Status != steps.Done && v.Status != steps.CannotDemonstrate) {
-		return "", nil, false
-	}
-	title := "Access denied to kms:Decrypt"
-	if v.Status == steps.CannotDemonstrate {
-		title = "AWS would deny kms:Decrypt (not shown on this target)"
-	}
-	action := ev["action"]
-	if action == "" {
-		action = "kms:Decrypt"
-	}
-	return title, []string{
-		"user:     " + ev["userArn"],
-		"action:   " + action,
-		"resource: " + ev["keyArn"],
-		"reason:   " + reason,
-	}, true
 }
 
 // hintLevels are the manifest's hints for the current cause, else the verdict's own words.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 
@@ -42,8 +41,8 @@ func runTUI(ctx context.Context, f *labFlags, out *printer) error {
 		return err
 	}
 	defer s.close()
-	if err := confirmAWS(s.t, f, os.Stdin, true, out, "run the lab"); err != nil {
-		return err
+	if s.t.LooksLikeProduction() && !f.allowProd {
+		return usageError("the account alias %q looks like production, and the lab creates and deletes resources: use a lab or sandbox account (or pass --allow-prod if you are sure)", s.t.AccountAlias)
 	}
 	man, err := content.Load()
 	if err != nil {
@@ -58,9 +57,13 @@ func runTUI(ctx context.Context, f *labFlags, out *printer) error {
 		s.save()
 	}
 	err = tui.Run(ctx, tui.Deps{Lab: s.lab, Target: s.t, Events: pump, Lessons: tui.ContentLessons(vars),
-		Hints: tui.ContentHints(man, vars), Save: save}, tui.Options{})
-	if errors.Is(err, tea.ErrInterrupted) {
+		Hints: tui.ContentHints(man, vars), Save: save, Confirm: s.t.NeedsConfirmation() && !f.yes}, tui.Options{})
+	switch {
+	case errors.Is(err, tea.ErrInterrupted):
 		return context.Canceled
+	case errors.Is(err, tui.ErrDeclined):
+		out.line("Stopped: nothing was changed.")
+		return errFailed
 	}
 	return err
 }

@@ -35,6 +35,10 @@ func run(args []string) int {
 	defer stop()
 	root := newRoot()
 	root.SetArgs(args)
+	// A lab that is not complete, or a Ctrl+C, has already said so: keep those errors from
+	// fang, whose error path first queries the terminal (seconds on some terminals).
+	var quiet error
+	silence(root, &quiet)
 	var err error
 	if os.Getenv("NO_COLOR") != "" {
 		// fang styles errors in bold and asks the terminal for its background even then;
@@ -47,6 +51,9 @@ func run(args []string) int {
 	} else {
 		err = fang.Execute(ctx, root, fang.WithVersion(version), fang.WithoutManpage(), fang.WithErrorHandler(handleError))
 	}
+	if err == nil {
+		err = quiet
+	}
 	switch {
 	case err == nil:
 		return exitOK
@@ -56,6 +63,24 @@ func run(args []string) int {
 		return exitInterrupted
 	default:
 		return exitFailure
+	}
+}
+
+// silence wraps every command so that errFailed and interrupts end the command without an
+// error for fang to print; the error is kept in *quiet for the exit code.
+func silence(cmd *cobra.Command, quiet *error) {
+	if run := cmd.RunE; run != nil {
+		cmd.RunE = func(c *cobra.Command, args []string) error {
+			err := run(c, args)
+			if errors.Is(err, errFailed) || errors.Is(err, context.Canceled) || (err != nil && c.Context().Err() != nil) {
+				*quiet = err
+				return nil
+			}
+			return err
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		silence(sub, quiet)
 	}
 }
 
