@@ -55,14 +55,17 @@ func loadAWSConfig(ctx context.Context, o Options, lab bool) (aws.Config, error)
 			}
 			opts = append(opts, config.WithBaseEndpoint(base))
 		}
-		var next aws.HTTPClient
 		if o.HTTPClient != nil {
-			next = o.HTTPClient
+			opts = append(opts, config.WithHTTPClient(o.HTTPClient))
 		}
-		opts = append(opts, config.WithHTTPClient(sdkhttp.New(next)))
 		opts = append(opts, config.WithRetryer(labRetryer(awsMaxAttempts, 0)))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err == nil && lab {
+		// Wrapped after loading: the config package adds AWS_CA_BUNDLE only to its own
+		// client type.
+		cfg.HTTPClient = sdkhttp.New(cfg.HTTPClient)
+	}
 	if err == nil {
 		return cfg, nil
 	}

@@ -187,3 +187,23 @@ func TestAWSAccountAlias(t *testing.T) {
 		t.Errorf("sandbox alias %q", tg.AccountAlias)
 	}
 }
+
+// TestAWSWithCABundle: a custom CA bundle (AWS_CA_BUNDLE, common behind company proxies and
+// set on this machine) must still load; the config package adds it only to its own client.
+func TestAWSWithCABundle(t *testing.T) {
+	bundle := "/etc/ssl/certs/ca-certificates.crt"
+	if _, err := os.Stat(bundle); err != nil {
+		t.Skip("no system CA bundle at " + bundle)
+	}
+	env := sandboxtest.Start(t)
+	isolateAWS(t)
+	t.Setenv("AWS_CA_BUNDLE", bundle)
+	t.Setenv("AWS_ENDPOINT_URL", env.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", env.AdminKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", env.AdminSecret)
+	t.Setenv("AWS_REGION", "us-east-1")
+	tg := open(t, Options{Kind: AWS})
+	if _, err := kms.NewFromConfig(tg.Admin).ListKeys(context.Background(), &kms.ListKeysInput{}); err != nil {
+		t.Fatalf("call with a CA bundle set: %v", err)
+	}
+}

@@ -21,12 +21,16 @@ import (
 // terminal, the linear plain mode otherwise (or with --plain).
 func labRoot(root *cobra.Command) {
 	var f labFlags
-	var plain bool
+	var plain, dryRun bool
 	f.add(root)
+	root.Flags().BoolVar(&dryRun, "dry-run", false, "change nothing: check each step and list the AWS CLI commands the lab would run")
 	root.Flags().BoolVar(&plain, "plain", false, "linear, screen-reader-friendly mode: no full screen, no spinners, one prompt at a time")
 	root.Args = cobra.NoArgs
 	root.RunE = func(cmd *cobra.Command, _ []string) error {
 		out := newPrinter(cmd.OutOrStdout(), cmd.ErrOrStderr())
+		if dryRun {
+			return planSteps(cmd.Context(), &f, out, steps.All())
+		}
 		if plain || !stdoutIsTerminal() || !stdinIsTerminal() {
 			return runPlain(cmd.Context(), &f, out, cmd.InOrStdin())
 		}
