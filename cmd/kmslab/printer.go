@@ -98,7 +98,11 @@ func (p *printer) event(e steps.Event) {
 			}
 		}
 	case steps.Waiting:
-		p.line(fmt.Sprintf("  wait   %6s  %s", ms(e.Elapsed), e.Note))
+		line := fmt.Sprintf("  wait   %6s  %s", ms(e.Elapsed), e.Note)
+		if e.Result != "" {
+			line += p.dim.Render(" (last answer: " + e.Result + ")")
+		}
+		p.line(line)
 	case steps.Info:
 		p.line("  note           " + e.Note)
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kmslab/kmslab/steps"
+	"github.com/kmslab/kmslab/target"
 )
 
 // undoPlans say in words what each step's Undo does, for --dry-run.
@@ -76,6 +78,7 @@ func undoStep(ctx context.Context, f *labFlags, out *printer, st steps.Step, dry
 	if err := confirmAWS(s.t, f, os.Stdin, stdinIsTerminal(), out, "undo "+st.ID); err != nil {
 		return err
 	}
+	t0 := time.Now()
 	if err := st.Undo(ctx, s.lab); err != nil {
 		if ctx.Err() != nil {
 			s.save()
@@ -91,6 +94,9 @@ func undoStep(ctx context.Context, f *labFlags, out *printer, st steps.Step, dry
 		s.record(each.ID, v, false)
 		if each.ID == st.ID {
 			out.verdict(v)
+		}
+		if each.ID == st.ID && st.ID == steps.GrantAccess && s.t.Enforces == target.Enforces {
+			out.line(fmt.Sprintf("Revoked: reads as %s are denied again (%s after the change).", s.lab.User, ms(time.Since(t0))))
 		}
 	}
 	s.save()
