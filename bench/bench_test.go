@@ -28,6 +28,7 @@ var targets = []struct {
 	{"dynalite", startDynalite},
 	{"moto", startMoto},
 	{"in-proc", startInProc},
+	{"ceiling", startCeiling},
 }
 
 // BenchmarkPutGet runs the same put/get load against each server and prints them side by side.
@@ -77,6 +78,9 @@ func printResults(rs []result) {
 	fmt.Printf("ratio kmslab/dynalite: %.2fx\ngoal %.1fx dynalite: %s\n", ratio, goalRatio, verdict)
 	if m, ok := byName["moto"]; ok && m.opsPerSec() > 0 {
 		fmt.Printf("ratio kmslab/moto: %.2fx\n", k.opsPerSec()/m.opsPerSec())
+	}
+	if c, ok := byName["ceiling"]; ok && c.opsPerSec() > 0 {
+		fmt.Printf("ceiling (a server that does nothing) / dynalite: %.2fx — no server can reach more on this machine\n", c.opsPerSec()/d.opsPerSec())
 	}
 	fmt.Println()
 }
