@@ -41,3 +41,25 @@ func ContentHints(m *content.Manifest, v content.Vars) Hints {
 		return []string{h.Nudge, h.Concept, h.Command}, true
 	})
 }
+
+// ContentSolutions serves the manifest's solutions filled with v.
+func ContentSolutions(m *content.Manifest, v content.Vars) Solutions {
+	return SolutionFunc(func(stepID string) ([]string, bool) {
+		s, ok := m.Step(stepID)
+		if !ok || len(s.Solution) == 0 {
+			return nil, false
+		}
+		return s.SolutionFor(v), true
+	})
+}
+
+// ContentQuizzes serves the manifest's quiz questions.
+func ContentQuizzes(m *content.Manifest) Quizzes {
+	return QuizFunc(func(stepID string) ([]content.Question, bool) {
+		s, ok := m.Step(stepID)
+		if !ok || len(s.Quiz) == 0 {
+			return nil, false
+		}
+		return s.Quiz, true
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/kmslab/kmslab/content"
 	"github.com/kmslab/kmslab/steps"
 	"github.com/kmslab/kmslab/target"
 )
@@ -60,4 +61,50 @@ type Deps struct {
 	Confirm bool
 	// Prefix is shown in the header; empty means Lab.Prefix.
 	Prefix string
+
+	// Insights explains the denial, reads as both users and peeks at storage (w, v, p);
+	// nil makes those keys say "not available here".
+	Insights Insights
+	// Notes gives the lab's notes (the key policy before and after the grant, for d);
+	// nil means Lab.Notes.
+	Notes func() map[string]string
+	// Solutions and Quizzes serve the manifest's solution commands (s) and questions (z).
+	Solutions Solutions
+	Quizzes   Quizzes
+	// SaveQuiz records a finished quiz's score. It is called from a tea.Cmd goroutine.
+	SaveQuiz func(step string, score, total int)
 }
+
+// Insights is the engine's teaching views, wired by the lead (steps.Lab's Explain, ViewAs
+// and Peek rendered to text). Every method runs in a tea.Cmd.
+type Insights interface {
+	// Explain walks KMS's decision for the test user: plain text, ≤ 78 columns a line.
+	Explain(ctx context.Context) (string, error)
+	// ViewAs is the same Scan as the admin and as the test user: two plain-text blocks.
+	ViewAs(ctx context.Context) (admin, user string, err error)
+	// Peek shows an item's stored bytes beside what an allowed reader sees (sandbox only;
+	// other targets give an error saying so).
+	Peek(ctx context.Context) (string, error)
+}
+
+// Solutions gives a step's solution: the AWS CLI commands, filled with the lab's names.
+type Solutions interface {
+	Solution(stepID string) ([]string, bool)
+}
+
+// SolutionFunc adapts a function to Solutions.
+type SolutionFunc func(stepID string) ([]string, bool)
+
+// Solution calls f.
+func (f SolutionFunc) Solution(stepID string) ([]string, bool) { return f(stepID) }
+
+// Quizzes gives a step's quiz questions.
+type Quizzes interface {
+	Quiz(stepID string) ([]content.Question, bool)
+}
+
+// QuizFunc adapts a function to Quizzes.
+type QuizFunc func(stepID string) ([]content.Question, bool)
+
+// Quiz calls f.
+func (f QuizFunc) Quiz(stepID string) ([]content.Question, bool) { return f(stepID) }

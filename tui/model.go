@@ -60,6 +60,14 @@ type Model struct {
 	resultOff int
 	// hintLevel is 0 when no hint shows, else the level shown (1 = nudge).
 	hintLevel int
+	// panel is the teaching view open in the result pane (why, diff, quiz…); panelSeq
+	// numbers the requests so a late answer for a closed view is dropped.
+	panel    panel
+	panelSeq int
+	// loads counts the views' calls in flight; no step runs beside them, and a quit waits
+	// for them. loadCancel cancels the newest.
+	loads      int
+	loadCancel context.CancelFunc
 
 	// busy is true while a run or a check is in flight; cancel stops it.
 	busy        bool
@@ -232,6 +240,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.checked(msg)
 	case ranMsg:
 		return m.ran(msg)
+	case insightMsg:
+		return m.gotInsight(msg)
 	case lessonMsg:
 		delete(m.pending, msg.key)
 		text := msg.text
@@ -248,6 +258,20 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
 	if m.confirming {
 		return m.confirmKey(msg)
+	}
+	// An open question (solution y/n, a quiz answer) takes its keys first.
+	switch m.panel.kind {
+	case panelAskSolution:
+		if next, cmd, ok := m.askKey(msg); ok {
+			return next, cmd
+		}
+	case panelQuiz:
+		if next, cmd, ok := m.quizKey(msg); ok {
+			return next, cmd
+		}
+	}
+	if next, cmd, ok := m.panelKey(msg); ok {
+		return next, cmd
 	}
 	switch {
 	case key.Matches(msg, k.Interrupt):
@@ -273,6 +297,7 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.PageDown):
 		m.scroll(m.pageSize())
 	case key.Matches(msg, k.Hint):
+		m.closePanel()
 		m.hintLevel++
 		m.resultOff = 0
 		if m.hintLevel > len(m.hintLevels()) {
@@ -281,7 +306,7 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Run):
 		return m.run(m.sel)
 	case key.Matches(msg, k.Check):
-		if m.busy {
+		if m.busy || m.loads > 0 {
 			return m, nil
 		}
 		m.busy = true
@@ -300,12 +325,15 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 // exit quits (or interrupts) now when nothing is in flight; else it cancels the call in
 // flight and quits when its Cmd has returned. A second request while waiting goes at once.
 func (m Model) exit(how tea.Cmd) (tea.Model, tea.Cmd) {
-	if !m.busy || m.exiting != nil || m.cancel == nil {
+	waitRun := m.busy && m.cancel != nil
+	if m.exiting != nil || (!waitRun && m.loads == 0) {
 		m.stop()
+		m.stopLoad()
 		return m, how
 	}
 	m.exiting = how
 	m.stop()
+	m.stopLoad()
 	return m, nil
 }
 
@@ -334,15 +362,20 @@ func (m *Model) selectStep(i int) tea.Cmd {
 		return nil
 	}
 	m.sel, m.lessonOff, m.hintLevel, m.resultOff = i, 0, 0, 0
+	if m.panel.kind.stepPanel() {
+		m.closePanel()
+	}
 	return m.lessonCmd()
 }
 
 func (m Model) run(i int) (tea.Model, tea.Cmd) {
-	if m.busy || i < 0 || i >= len(m.list) {
+	// Not beside a view's call either: view-as may make the test user's access key.
+	if m.busy || m.loads > 0 || i < 0 || i >= len(m.list) {
 		return m, nil
 	}
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.busy, m.cancel, m.hintLevel = true, cancel, 0
+	m.closePanel() // the run's result is what to see now
 	m.state[i] = stepState{v: m.state[i].v, running: true}
 	if m.list[i].ID == steps.GrantAccess {
 		m.userRead = nil // show what this run reads

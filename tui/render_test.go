@@ -7,6 +7,8 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/glamour/v2"
+
+	"github.com/kmslab/kmslab/content"
 )
 
 // loopModel marks when Update or View is running, so the render hook can tell.
@@ -44,7 +46,11 @@ func TestNoGlamourOnEventLoop(t *testing.T) {
 		return orig(r, md)
 	}
 	f := newFakeLab()
-	lm := loopModel{Model: New(Deps{Steps: f.steps(), Lessons: fakeLessons(), Now: fixedNow}), inLoop: &inLoop}
+	ins := newInsights()
+	ins.onLoop = &inLoop
+	lm := loopModel{Model: New(Deps{Steps: f.steps(), Lessons: fakeLessons(), Now: fixedNow, Insights: ins,
+		Notes:   grantNotes,
+		Quizzes: QuizFunc(func(string) ([]content.Question, bool) { return fakeQuiz, true })}), inLoop: &inLoop}
 	// settle-like loop on the wrapper: Cmds run here, outside Update.
 	drive := func(cmd tea.Cmd) {
 		queue := []tea.Cmd{cmd}
@@ -75,7 +81,10 @@ func TestNoGlamourOnEventLoop(t *testing.T) {
 	drive(lm.Init())
 	send(bgTimeout())
 	for _, msg := range []tea.Msg{sizeMsg(100, 30), keyMsg("j"), keyMsg("j"), sizeMsg(140, 45),
-		tea.BackgroundColorMsg{}, keyMsg("enter"), keyMsg("?"), keyMsg("k"), sizeMsg(80, 24)} {
+		tea.BackgroundColorMsg{}, keyMsg("enter"), keyMsg("?"), keyMsg("k"), sizeMsg(80, 24),
+		// The teaching views (issue 5): their calls run in Cmds too.
+		keyMsg("w"), keyMsg("d"), keyMsg("v"), keyMsg("p"), keyMsg("s"), keyMsg("y"), keyMsg("z"), keyMsg("1"),
+		keyMsg("enter"), sizeMsg(120, 40), keyMsg("esc"), keyMsg("j")} {
 		send(msg)
 	}
 	if renders.Load() < 4 {
@@ -83,6 +92,12 @@ func TestNoGlamourOnEventLoop(t *testing.T) {
 	}
 	if n := onLoop.Load(); n > 0 {
 		t.Errorf("%d of %d glamour renders ran inside Update or View", n, renders.Load())
+	}
+	if ins.allCalls.Load() < 3 {
+		t.Fatalf("only %d Insights calls: the teaching keys did not reach them", ins.allCalls.Load())
+	}
+	if n := ins.onLoopCalls.Load(); n > 0 {
+		t.Errorf("%d of %d Insights calls ran inside Update or View", n, ins.allCalls.Load())
 	}
 }
 

@@ -31,7 +31,7 @@ func (b verdictBox) lines(inner int) []string {
 
 // verdictBox says whether the selected step's result shows as a box, and which.
 func (m Model) verdictBox() (verdictBox, bool) {
-	if len(m.list) == 0 || m.hintLevel > 0 {
+	if len(m.list) == 0 || m.hintLevel > 0 || m.panel.kind != panelNone {
 		return verdictBox{}, false
 	}
 	st := m.state[m.sel]
@@ -67,7 +67,7 @@ func (m Model) resultBox(w, h int) []string {
 		}
 		return box(vb.style.Render(vb.title), body, w, h, border)
 	}
-	return box("Result", body, w, h, m.border(focusResult))
+	return box(m.panelTitle(), body, w, h, m.border(focusResult))
 }
 
 // denial is the red box for step 4: who was refused what, on which key, and why.

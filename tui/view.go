@@ -259,6 +259,9 @@ func (m Model) resultBody(inner int) []string {
 	if len(m.list) == 0 {
 		return nil
 	}
+	if m.panel.kind != panelNone {
+		return m.panelBody(inner)
+	}
 	st := m.state[m.sel]
 	if vb, ok := m.verdictBox(); ok {
 		return vb.lines(inner)

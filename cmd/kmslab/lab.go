@@ -60,8 +60,15 @@ func runTUI(ctx context.Context, f *labFlags, out *printer) error {
 		s.record(id, v, true)
 		s.save()
 	}
+	saveQuiz := func(step string, score, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		s.lab.SetNote(NoteQuizPrefix+step, fmt.Sprintf("%d/%d", score, total))
+		s.save()
+	}
 	err = tui.Run(ctx, tui.Deps{Lab: s.lab, Target: s.t, Events: pump, Lessons: tui.ContentLessons(vars),
-		Hints: tui.ContentHints(man, vars), Save: save, Confirm: s.t.NeedsConfirmation() && !f.yes}, tui.Options{})
+		Hints: tui.ContentHints(man, vars), Solutions: tui.ContentSolutions(man, vars), Quizzes: tui.ContentQuizzes(man),
+		Insights: labInsights{s.lab}, Save: save, SaveQuiz: saveQuiz, Confirm: s.t.NeedsConfirmation() && !f.yes}, tui.Options{})
 	switch {
 	case errors.Is(err, tea.ErrInterrupted):
 		return context.Canceled
