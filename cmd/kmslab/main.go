@@ -137,6 +137,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage: true,
 	}
 	labRoot(root)
-	root.AddCommand(newRunCmd(), newCheckCmd(), newCleanupCmd(), newUndoCmd(), newRevokeCmd(), newWhyCmd(), newViewAsCmd(), newPeekCmd(), newQuizCmd(), newReportCmd(), newResetCmd(), newDoctorCmd(), newSandboxCmd())
+	root.AddCommand(newRunCmd(), newCheckCmd(), newCleanupCmd(), newUndoCmd(), newRevokeCmd(), newWhyCmd(), newViewAsCmd(), newPeekCmd(), newQuizCmd(), newReportCmd(), newClassCmd(), newResetCmd(), newDoctorCmd(), newSandboxCmd())
 	return root
 }

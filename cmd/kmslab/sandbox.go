@@ -32,6 +32,9 @@ type sandboxFlags struct {
 	realistic bool
 	timeScale float64
 	delays    string
+
+	class    int
+	classSet bool // --class was given, even as 0
 }
 
 func newSandboxCmd() *cobra.Command {
@@ -46,17 +49,19 @@ func newSandboxCmd() *cobra.Command {
 			"  kmslab sandbox --realistic --time-scale 10 --delays access-key=10s,table-key-cache=5m",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.classSet = cmd.Flags().Changed("class")
 			return runSandbox(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().StringVar(&f.listen, "listen", "127.0.0.1:4566", "address to serve on (loopback unless you say otherwise)")
-	cmd.Flags().StringVar(&f.dataDir, "data-dir", "", "where the sandbox keeps its state (default: $XDG_DATA_HOME/kmslab/sandbox)")
+	cmd.Flags().StringVar(&f.dataDir, "data-dir", "", "where the sandbox keeps its state (default: $XDG_DATA_HOME/kmslab/sandbox, or .../kmslab/class with --class)")
 	cmd.Flags().StringVar(&f.region, "region", sandbox.DefaultRegion, "region printed for clients (the sandbox answers in any region)")
 	cmd.Flags().StringVar(&f.faults, "faults", "", "inject faults, e.g. throttle=0.1,error=0.05,latency=50ms")
 	cmd.Flags().BoolVar(&f.quiet, "quiet", false, "do not log each request on stderr")
 	cmd.Flags().BoolVar(&f.realistic, "realistic", false, "wait the way AWS does: new access keys and users, key-policy changes, DynamoDB's table-key cache")
 	cmd.Flags().Float64Var(&f.timeScale, "time-scale", 1, "with --realistic: speed time up (10 divides every delay by ten)")
 	cmd.Flags().StringVar(&f.delays, "delays", "", "with --realistic: access-key=10s,principal=8s,key-policy=5s,table-key-cache=5m (0 turns one off)")
+	cmd.Flags().IntVar(&f.class, "class", 0, "serve a classroom: this many isolated accounts (1-200), one per student, credentials written to the data directory")
 	return cmd
 }
 
@@ -83,6 +88,15 @@ func runSandbox(ctx context.Context, f sandboxFlags, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	if f.classSet {
+		if f.class < 1 || f.class > sandbox.MaxStudents {
+			return usageError("--class %d: want 1 to %d students", f.class, sandbox.MaxStudents)
+		}
+		return runClassSandbox(ctx, f, faults, realism, host, stdout, logger)
+	}
+	if !isLoopback(host) {
+		return usageError("--listen %s serves beyond this machine, which only the classroom sandbox does: add --class N, or listen on 127.0.0.1", f.listen)
+	}
 	dir := f.dataDir
 	if dir == "" {
 		if dir, err = datadir.Default(); err != nil {
@@ -102,9 +116,6 @@ func runSandbox(ctx context.Context, f sandboxFlags, stdout, stderr io.Writer) e
 	}
 	if err != nil {
 		return err
-	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		logger.Warn("serving beyond this machine: anyone who can reach " + f.listen + " can try the admin's API (the key is still required)")
 	}
 	url, err := sb.Listen(f.listen)
 	if err != nil {
@@ -201,6 +212,15 @@ func logRequest(l *log.Logger, e gateway.Entry) {
 	default:
 		l.Info(op, kv...)
 	}
+}
+
+// isLoopback is true for a host that only this machine reaches.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func validRegion(r string) error {

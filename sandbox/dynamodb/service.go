@@ -106,6 +106,9 @@ func (s *Service) Targets(r *api.Request) ([]api.Target, error) {
 	if !ok {
 		return nil, unknownOp(r.Operation)
 	}
+	if err := s.foreignTable(r); err != nil {
+		return nil, err
+	}
 	in, err := op.decode(s, r)
 	if err != nil {
 		return nil, err

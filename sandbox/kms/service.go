@@ -31,6 +31,8 @@ type Service struct {
 	ops   map[string]operation
 	lag   policyLag        // key-policy propagation (realistic mode); off by default
 	clock func() time.Time // nil: time.Now
+	// others reports keys of the other accounts of a classroom; nil outside one.
+	others func(region, keyARN string) bool
 }
 
 var (
@@ -209,7 +211,13 @@ func (s *Service) lookupKey(r *api.Request, ref *string, member string, o resolv
 	if *ref == "" || len(*ref) > 2048 {
 		return nil, errConstraint(*ref, member, "Member must have length between 1 and 2048")
 	}
-	return s.resolve(regionOf(r), *ref, nowOf(r), o)
+	k, err := s.resolve(regionOf(r), *ref, nowOf(r), o)
+	if err != nil {
+		if denied := s.deniedElsewhere(r, *ref); denied != nil {
+			return nil, denied
+		}
+	}
+	return k, err
 }
 
 // writeKey runs fn on a fresh copy of the key a write operation names, under the writer
