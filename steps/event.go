@@ -97,6 +97,9 @@ func (l *Lab) do(ctx context.Context, c call, fn func(ctx context.Context) (resu
 	end.Result, end.Detail = result, detail
 	if err != nil {
 		end.ErrCode, end.ErrMessage = errorParts(err)
+		if isDenial(end.ErrCode, end.ErrMessage) {
+			l.recordDenial(end.ErrMessage)
+		}
 	}
 	l.emit(end)
 	return err

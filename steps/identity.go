@@ -35,6 +35,11 @@ func (u *labUser) hasPolicy(arn string) bool {
 
 // readUser reads the test user, its tags, policies and access keys; nil when missing.
 func (l *Lab) readUser(ctx context.Context, step string, check bool) (*labUser, error) {
+	return l.readUserNamed(ctx, step, check, l.User)
+}
+
+// readUserNamed is readUser for any IAM user of the account (the admin is one too).
+func (l *Lab) readUserNamed(ctx context.Context, step string, check bool, name string) (*labUser, error) {
 	mk := func(op, summary, cli string) call {
 		c := l.adminCall(step, "iam", op, summary, cli)
 		if check {
@@ -43,8 +48,8 @@ func (l *Lab) readUser(ctx context.Context, step string, check bool) (*labUser, 
 		return c
 	}
 	var u *labUser
-	err := l.do(ctx, mk("GetUser", l.User, "aws iam get-user --user-name "+l.User), func(ctx context.Context) (string, string, error) {
-		out, err := l.IAM.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(l.User)})
+	err := l.do(ctx, mk("GetUser", name, "aws iam get-user --user-name "+name), func(ctx context.Context) (string, string, error) {
+		out, err := l.IAM.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)})
 		if isCode(err, "NoSuchEntity") {
 			return "no such user", "", nil
 		}
@@ -62,8 +67,8 @@ func (l *Lab) readUser(ctx context.Context, step string, check bool) (*labUser, 
 	if err != nil || u == nil {
 		return nil, err
 	}
-	err = l.do(ctx, mk("ListAttachedUserPolicies", l.User, "aws iam list-attached-user-policies --user-name "+l.User), func(ctx context.Context) (string, string, error) {
-		p := iam.NewListAttachedUserPoliciesPaginator(l.IAM, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(l.User)})
+	err = l.do(ctx, mk("ListAttachedUserPolicies", name, "aws iam list-attached-user-policies --user-name "+name), func(ctx context.Context) (string, string, error) {
+		p := iam.NewListAttachedUserPoliciesPaginator(l.IAM, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(name)})
 		var names []string
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
@@ -80,8 +85,8 @@ func (l *Lab) readUser(ctx context.Context, step string, check bool) (*labUser, 
 	if err != nil {
 		return nil, err
 	}
-	err = l.do(ctx, mk("ListUserPolicies", l.User, "aws iam list-user-policies --user-name "+l.User), func(ctx context.Context) (string, string, error) {
-		p := iam.NewListUserPoliciesPaginator(l.IAM, &iam.ListUserPoliciesInput{UserName: aws.String(l.User)})
+	err = l.do(ctx, mk("ListUserPolicies", name, "aws iam list-user-policies --user-name "+name), func(ctx context.Context) (string, string, error) {
+		p := iam.NewListUserPoliciesPaginator(l.IAM, &iam.ListUserPoliciesInput{UserName: aws.String(name)})
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
@@ -94,8 +99,8 @@ func (l *Lab) readUser(ctx context.Context, step string, check bool) (*labUser, 
 	if err != nil {
 		return nil, err
 	}
-	err = l.do(ctx, mk("ListAccessKeys", l.User, "aws iam list-access-keys --user-name "+l.User), func(ctx context.Context) (string, string, error) {
-		out, err := l.IAM.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(l.User)})
+	err = l.do(ctx, mk("ListAccessKeys", name, "aws iam list-access-keys --user-name "+name), func(ctx context.Context) (string, string, error) {
+		out, err := l.IAM.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(name)})
 		if err != nil {
 			return "", "", err
 		}
@@ -156,10 +161,10 @@ func (l *Lab) identityPolicies(ctx context.Context, step string, u *labUser) ([]
 	}
 	for _, name := range u.inline {
 		var doc string
-		err := l.do(ctx, l.adminCall(step, "iam", "GetUserPolicy", l.User+" / "+name,
-			"aws iam get-user-policy --user-name "+l.User+" --policy-name "+name).forCheck(),
+		err := l.do(ctx, l.adminCall(step, "iam", "GetUserPolicy", u.name+" / "+name,
+			"aws iam get-user-policy --user-name "+u.name+" --policy-name "+name).forCheck(),
 			func(ctx context.Context) (string, string, error) {
-				p, err := l.IAM.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String(l.User), PolicyName: aws.String(name)})
+				p, err := l.IAM.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String(u.name), PolicyName: aws.String(name)})
 				if err != nil {
 					return "", "", err
 				}

@@ -82,6 +82,8 @@ type Lab struct {
 	user  *testKey
 	seq   int
 	notes map[string]string
+	// lastDenied is the message of the most recent access denial a call met.
+	lastDenied string
 }
 
 type testKey struct {

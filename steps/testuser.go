@@ -145,5 +145,6 @@ func intendedDenial(msg string, u *labUser, keyARN string) bool {
 // iamNotYet is true for a denial of the DynamoDB action itself: right after
 // AttachUserPolicy, IAM may not apply the policy yet.
 func iamNotYet(r readAs) bool {
-	return r.code == "AccessDeniedException" && strings.Contains(r.msg, "dynamodb:")
+	// An explicit deny is a decision, not a delay: waiting would not change it.
+	return r.code == "AccessDeniedException" && strings.Contains(r.msg, "dynamodb:") && !strings.Contains(r.msg, "explicit deny")
 }

@@ -71,6 +71,11 @@ type Deps struct {
 	// Solutions and Quizzes serve the manifest's solution commands (s) and questions (z).
 	Solutions Solutions
 	Quizzes   Quizzes
+	// Present is presenter mode (kmslab --present): one step per screen in large headings,
+	// each call's CLI command shown before it runs, a pause before each step, no colour
+	// needed; r on the grant step revokes it to show the denial again.
+	Present bool
+
 	// SaveQuiz records a finished quiz's score. It is called from a tea.Cmd goroutine.
 	SaveQuiz func(step string, score, total int)
 }

@@ -86,6 +86,8 @@ type Model struct {
 	// rendered before, because glamour keeps the code-block colours of its first render for
 	// the whole process (glamour#436).
 	bgKnown bool
+	// pres is presenter mode's state (Deps.Present).
+	pres presenter
 }
 
 // bgWait bounds the wait for the terminal's answer about its background colour.
@@ -144,6 +146,7 @@ func New(deps Deps) Model {
 	}
 	m.bgKnown = deps.NoColor // ascii lessons have no colours to get wrong
 	m.confirming = deps.Confirm
+	m.pres = newPresenter()
 	m.restyle()
 	return m
 }
@@ -225,6 +228,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case eventsMsg:
 		for _, e := range msg {
 			m.act.add(e)
+			m.pres.record(e)
 			m.noteRead(e)
 		}
 		return m, tea.Batch(m.listen(), m.startSpin())
@@ -242,6 +246,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.ran(msg)
 	case insightMsg:
 		return m.gotInsight(msg)
+	case summaryMsg:
+		m.pres.summaries[msg.id] = msg.text
+		return m, nil
+	case revokedMsg:
+		return m.revokedMsg(msg)
 	case lessonMsg:
 		delete(m.pending, msg.key)
 		text := msg.text
@@ -258,6 +267,9 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
 	if m.confirming {
 		return m.confirmKey(msg)
+	}
+	if m.deps.Present {
+		return m.presentKey(msg)
 	}
 	// An open question (solution y/n, a quiz answer) takes its keys first.
 	switch m.panel.kind {
@@ -440,7 +452,7 @@ func (m Model) checked(msg checkedMsg) (tea.Model, tea.Cmd) {
 		}
 		m.sel = max(next, 0)
 		m.lessonOff = 0
-		cmds = append(cmds, m.lessonCmd())
+		cmds = append(cmds, m.lessonCmd(), m.summaryCmd())
 	}
 	if m.exiting != nil {
 		return m, m.exiting
@@ -488,7 +500,8 @@ func (m Model) currentLessonKey() (lessonKey, bool) {
 }
 
 func (m Model) lessonKeyFor(l layout) (lessonKey, bool) {
-	if !l.ok || len(m.list) == 0 || m.confirming {
+	// The presenter shows no lesson pane: no glamour render.
+	if !l.ok || len(m.list) == 0 || m.confirming || m.deps.Present {
 		return lessonKey{}, false
 	}
 	return lessonKey{id: m.list[m.sel].ID, width: l.rightW - 2, style: m.lessonStyle()}, true

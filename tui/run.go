@@ -17,6 +17,8 @@ type Options struct {
 	Output io.Writer
 	// NoColor forces no colour; NO_COLOR with any value does the same.
 	NoColor bool
+	// Present sets Deps.Present (kmslab --present).
+	Present bool
 }
 
 // Run shows the app until the student quits. It returns tea.ErrInterrupted after ctrl+c
@@ -25,6 +27,9 @@ func Run(ctx context.Context, deps Deps, opts Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // ends the event pump and any step still running
 	deps.Context = ctx
+	if opts.Present {
+		deps.Present = true
+	}
 	if noColor(opts) {
 		deps.NoColor = true
 	}

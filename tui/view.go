@@ -66,6 +66,9 @@ func (m Model) render() string {
 	if m.confirming {
 		return m.confirmScreen()
 	}
+	if m.deps.Present {
+		return m.presentScreen()
+	}
 	lines := []string{m.st.Header.Render(fit(m.header(), m.width))}
 	right := box(m.lessonTitle(), m.lessonLines(l, l.lessonH-2), l.rightW, l.lessonH, m.border(focusLesson))
 	right = append(right, box("Activity", m.activityLines(l.activityH-2), l.rightW, l.activityH, m.border(focusActivity))...)

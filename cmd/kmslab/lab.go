@@ -21,8 +21,9 @@ import (
 // terminal, the linear plain mode otherwise (or with --plain).
 func labRoot(root *cobra.Command) {
 	var f labFlags
-	var plain, dryRun bool
+	var plain, dryRun, present bool
 	f.add(root)
+	root.Flags().BoolVar(&present, "present", false, "presenter mode for a projector: large headings, one step per screen, each call shown before it runs, a pause before each step")
 	root.Flags().BoolVar(&dryRun, "dry-run", false, "change nothing: check each step and list the AWS CLI commands the lab would run")
 	root.Flags().BoolVar(&plain, "plain", false, "linear, screen-reader-friendly mode: no full screen, no spinners, one prompt at a time")
 	root.Args = cobra.NoArgs
@@ -34,11 +35,11 @@ func labRoot(root *cobra.Command) {
 		if plain || !stdoutIsTerminal() || !stdinIsTerminal() {
 			return runPlain(cmd.Context(), &f, out, cmd.InOrStdin())
 		}
-		return runTUI(cmd.Context(), &f, out)
+		return runTUI(cmd.Context(), &f, out, present)
 	}
 }
 
-func runTUI(ctx context.Context, f *labFlags, out *printer) error {
+func runTUI(ctx context.Context, f *labFlags, out *printer, present bool) error {
 	pump := tui.NewPump()
 	s, err := f.openWith(ctx, out, pump.Emit)
 	if err != nil {
@@ -68,7 +69,7 @@ func runTUI(ctx context.Context, f *labFlags, out *printer) error {
 	}
 	err = tui.Run(ctx, tui.Deps{Lab: s.lab, Target: s.t, Events: pump, Lessons: tui.ContentLessons(vars),
 		Hints: tui.ContentHints(man, vars), Solutions: tui.ContentSolutions(man, vars), Quizzes: tui.ContentQuizzes(man),
-		Insights: labInsights{s.lab}, Save: save, SaveQuiz: saveQuiz, Confirm: s.t.NeedsConfirmation() && !f.yes}, tui.Options{})
+		Insights: labInsights{s.lab}, Save: save, SaveQuiz: saveQuiz, Confirm: s.t.NeedsConfirmation() && !f.yes}, tui.Options{Present: present})
 	switch {
 	case errors.Is(err, tea.ErrInterrupted):
 		return context.Canceled
