@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/kmslab/kmslab/internal/textwrap"
 	"github.com/kmslab/kmslab/policy"
 	"github.com/kmslab/kmslab/target"
 )
@@ -420,47 +421,5 @@ func statementName(s StatementFinding, pos int) string {
 	return "statement #" + itoa(pos)
 }
 
-// wrapText breaks s into lines of at most width characters at spaces; a word longer than a
-// line (an ARN) is broken after a ':' or '/' where it can be, else cut.
-func wrapText(s string, width int) []string {
-	if width < 20 {
-		width = 20
-	}
-	var lines []string
-	line := ""
-	for _, w := range strings.Fields(s) {
-		for len([]rune(w)) > width {
-			if line != "" {
-				lines, line = append(lines, line), ""
-			}
-			head, rest := splitWord(w, width)
-			lines = append(lines, head)
-			w = rest
-		}
-		switch {
-		case line == "":
-			line = w
-		case len([]rune(line))+1+len([]rune(w)) <= width:
-			line += " " + w
-		default:
-			lines, line = append(lines, line), w
-		}
-	}
-	if line != "" {
-		lines = append(lines, line)
-	}
-	return lines
-}
-
-// splitWord cuts a long word after the last ':' or '/' that fits, else at width.
-func splitWord(w string, width int) (string, string) {
-	r := []rune(w)
-	cut := width
-	for i := width - 1; i > width/2; i-- {
-		if r[i] == ':' || r[i] == '/' {
-			cut = i + 1
-			break
-		}
-	}
-	return string(r[:cut]), string(r[cut:])
-}
+// wrapText wraps for the explanation; lines never get narrower than 20.
+func wrapText(s string, width int) []string { return textwrap.Lines(s, max(width, 20)) }

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
+	"github.com/kmslab/kmslab/internal/textwrap"
 	"github.com/kmslab/kmslab/steps"
 )
 
@@ -118,46 +119,10 @@ func sideBySide(left, right []string, width int) []string {
 	return out
 }
 
-// wrapLines breaks s at spaces into lines of at most width runes; a longer word is cut,
-// after a ':' or '/' where it can be.
-func wrapLines(s string, width int) []string {
-	var lines []string
-	line := ""
-	for _, w := range strings.Fields(s) {
-		for len([]rune(w)) > width {
-			if line != "" {
-				lines, line = append(lines, line), ""
-			}
-			r := []rune(w)
-			cut := width
-			// An ARN reads better broken after a ':' or '/'.
-			for i := width - 1; i > width/2; i-- {
-				if r[i] == ':' || r[i] == '/' {
-					cut = i + 1
-					break
-				}
-			}
-			lines, w = append(lines, string(r[:cut])), string(r[cut:])
-		}
-		switch {
-		case line == "":
-			line = w
-		case len([]rune(line))+1+len([]rune(w)) <= width:
-			line += " " + w
-		default:
-			lines, line = append(lines, line), w
-		}
-	}
-	if line != "" {
-		lines = append(lines, line)
-	}
-	return lines
-}
-
 // indentAll wraps s to width-indent and indents each line.
 func indentAll(s string, indent, width int) []string {
 	var out []string
-	for _, l := range wrapLines(s, max(width-indent, 10)) {
+	for _, l := range textwrap.Lines(s, max(width-indent, 10)) {
 		out = append(out, strings.Repeat(" ", indent)+l)
 	}
 	return out
