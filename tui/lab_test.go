@@ -72,22 +72,30 @@ func (r *runtime) until(m Model, cond func(Model) bool) Model {
 	return m
 }
 
+// sandboxLab opens an in-process sandbox on a temporary directory and a lab on it whose
+// events feed a pump, as cmd/kmslab wires the app.
+func sandboxLab(t *testing.T, ctx context.Context) (*target.Target, *steps.Lab, *Pump) {
+	t.Helper()
+	tg, err := target.Open(ctx, target.Options{Kind: target.Sandbox, DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tg.Close() })
+	pump := NewPump()
+	lab, err := steps.New(tg, steps.Options{Emit: pump.Emit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg, lab, pump
+}
+
 func TestLabOnSandbox(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole lab")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	tg, err := target.Open(ctx, target.Options{Kind: target.Sandbox, DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tg.Close()
-	pump := NewPump()
-	lab, err := steps.New(tg, steps.Options{Emit: pump.Emit})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg, lab, pump := sandboxLab(t, ctx)
 	var mu sync.Mutex
 	saved := map[string]steps.Status{}
 	m := New(Deps{Lab: lab, Target: tg, Events: pump, Lessons: fakeLessons(), NoColor: true, Context: ctx,

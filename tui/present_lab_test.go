@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/kmslab/kmslab/steps"
-	"github.com/kmslab/kmslab/target"
 )
 
 // TestPresentLabOnSandbox walks the whole lab in presenter mode on the sandbox: each
@@ -17,16 +16,7 @@ func TestPresentLabOnSandbox(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	tg, err := target.Open(ctx, target.Options{Kind: target.Sandbox, DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tg.Close()
-	pump := NewPump()
-	lab, err := steps.New(tg, steps.Options{Emit: pump.Emit})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg, lab, pump := sandboxLab(t, ctx)
 	m := New(Deps{Lab: lab, Target: tg, Events: pump, Lessons: fakeLessons(), NoColor: true, Context: ctx, Present: true})
 	rt := newRuntime(t, ctx)
 	rt.start(m.Init())

@@ -270,7 +270,7 @@ func newCleanupCmd() *cobra.Command {
 				if len(plan) == 0 {
 					return nil
 				}
-				if err := confirmAWS(s.t, &labFlags{allowProd: f.allowProd}, os.Stdin, stdinIsTerminal(), out, "delete these resources"); err != nil {
+				if err := confirmAWS(s.t, &f, os.Stdin, stdinIsTerminal(), out, "delete these resources"); err != nil {
 					return err
 				}
 			}
