@@ -9,8 +9,8 @@ import (
 	"github.com/kmslab/kmslab/sandbox"
 )
 
-// startInProc serves the sandbox from this process (no exec, no pipes): the same load, with
-// the client and the server sharing one process, to tell the server's cost from the OS's.
+// startInProc serves the sandbox from this process over loopback, as kmslab embeds it:
+// `kmslab` and `kmslab run` open the sandbox in the process whose SDK clients drive the lab.
 func startInProc(b *testing.B) target {
 	b.Helper()
 	sb, err := sandbox.Open(sandbox.Options{DataDir: b.TempDir()})
@@ -31,6 +31,6 @@ func startInProc(b *testing.B) target {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	t := kmslabTable(ctx, b, sandboxproc.Exports{AccessKeyID: id, SecretAccessKey: secret, Region: sb.Region(), EndpointURL: url})
-	t.name, t.note = "in-proc", "kmslab in this process (sandbox.Open), KMS-encrypted table"
+	t.name, t.note = "kmslab-embedded", "sandbox.Open in the clients' process, as kmslab runs it; KMS-encrypted table, SigV4 verified"
 	return t
 }

@@ -26,12 +26,13 @@ type load struct {
 	pairs    int
 	duration time.Duration
 	warmup   int // pairs per worker before the clock starts
+	rounds   int // runs per server, interleaved with the others'
 }
 
-var defaultLoad = load{workers: 4, pairs: 5000, duration: 10 * time.Second, warmup: 50}
+var defaultLoad = load{workers: 4, pairs: 20000, duration: 6 * time.Second, warmup: 50, rounds: 3}
 
-// loadFromEnv is defaultLoad with BENCH_PAIRS (per client) and BENCH_DURATION (e.g. 3s)
-// applied, for quick runs; values out of range are ignored.
+// loadFromEnv is defaultLoad with BENCH_PAIRS (per client), BENCH_DURATION (e.g. 3s) and
+// BENCH_ROUNDS applied, for quick runs; values out of range are ignored.
 func loadFromEnv() load {
 	l := defaultLoad
 	if n, err := strconv.Atoi(os.Getenv("BENCH_PAIRS")); err == nil && n > 0 && n <= 1_000_000 {
@@ -39,6 +40,9 @@ func loadFromEnv() load {
 	}
 	if d, err := time.ParseDuration(os.Getenv("BENCH_DURATION")); err == nil && d > 0 && d <= 10*time.Minute {
 		l.duration = d
+	}
+	if n, err := strconv.Atoi(os.Getenv("BENCH_ROUNDS")); err == nil && n > 0 && n <= 20 {
+		l.rounds = n
 	}
 	return l
 }

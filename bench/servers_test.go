@@ -68,22 +68,35 @@ func kmslabTable(ctx context.Context, b *testing.B, ex sandboxproc.Exports) targ
 	createTable(ctx, b, dynamodb.NewFromConfig(cfg), &ddbtypes.SSESpecification{
 		Enabled: aws.Bool(true), SSEType: ddbtypes.SSETypeKms, KMSMasterKeyId: key.KeyMetadata.Arn})
 	return target{
-		name:   "kmslab",
-		note:   "KMS-encrypted table (customer managed key), SigV4 verified, admin",
+		name:   "kmslab-process",
+		note:   "`kmslab sandbox` process; KMS-encrypted table (customer managed key), SigV4 verified",
 		config: func(c *http.Client) aws.Config { return ex.Admin(c) },
 		table:  benchTable,
 	}
 }
 
+var dynaliteBin = filepath.Join("node_modules", ".bin", "dynalite")
+
+func dynaliteMissing() string {
+	if _, err := os.Stat(dynaliteBin); err != nil {
+		return fmt.Sprintf("dynalite is not installed (npm ci --prefix bench): %v", err)
+	}
+	return ""
+}
+
+func motoMissing() string {
+	if _, err := exec.LookPath("moto_server"); err != nil {
+		return fmt.Sprintf("moto_server is not installed: %v", err)
+	}
+	return ""
+}
+
 // startDynalite runs dynalite from bench/node_modules (in memory, no auth).
 func startDynalite(b *testing.B) target {
 	b.Helper()
-	bin, err := filepath.Abs(filepath.Join("node_modules", ".bin", "dynalite"))
+	bin, err := filepath.Abs(dynaliteBin)
 	if err != nil {
 		b.Fatal(err)
-	}
-	if _, err := os.Stat(bin); err != nil {
-		b.Skipf("dynalite is not installed (npm ci --prefix bench): %v", err)
 	}
 	port := freePort(b)
 	start(b, "dynalite", bin, "--host", "127.0.0.1", "--port", strconv.Itoa(port), "--createTableMs", "0")
@@ -95,7 +108,7 @@ func startMoto(b *testing.B) target {
 	b.Helper()
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
-		b.Skipf("moto_server is not installed: %v", err)
+		b.Fatal(err)
 	}
 	port := freePort(b)
 	start(b, "moto", bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
@@ -139,7 +152,16 @@ func createTable(ctx context.Context, b *testing.B, c *dynamodb.Client, sse *ddb
 // start runs a server in its own process group and kills the group when the benchmark ends.
 func start(b *testing.B, name, bin string, args ...string) {
 	b.Helper()
+	startEnv(b, name, nil, bin, args...)
+}
+
+// startEnv is start with extra environment variables.
+func startEnv(b *testing.B, name string, env []string, bin string, args ...string) {
+	b.Helper()
 	cmd := exec.Command(bin, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	log, err := os.Create(filepath.Join(b.TempDir(), name+".log"))
 	if err != nil {
@@ -172,6 +194,14 @@ func freePort(b *testing.B) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// waitReady is waitPort with its own 30 s limit.
+func waitReady(b *testing.B, name string, port int) {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	waitPort(ctx, b, name, port)
 }
 
 func waitPort(ctx context.Context, b *testing.B, name string, port int) {

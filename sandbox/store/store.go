@@ -1,7 +1,8 @@
 // Package store is the sandbox's crash-safe state: a pebble database in the state/
 // subdirectory of the data directory, holding bbolt-style nested buckets (keys.go).
-// Every Update is committed with a synced WAL write, so a kill -9 at any moment loses no
-// acknowledged write, and pebble's recovery replays the WAL on the next Open.
+// Every Update's WAL record is written to the operating system before Update returns, so
+// a kill -9 at any moment loses no acknowledged write, and pebble's recovery replays the
+// WAL on the next Open. The WAL is fsynced in the background (wal.go).
 //
 // One difference from bbolt: pebble makes a batch visible to readers before its WAL sync
 // ends, so a View (or a later Update) may see a write whose Update has not returned yet;
@@ -31,22 +32,13 @@ type Store struct {
 	db     *pebble.DB
 	lock   *pebble.Lock
 	path   string
-	writes chan *write
-	done   chan struct{}
+	wal    *walFS
+	write  sync.Mutex // serializes updates: each reads the ones before it
 	closed sync.Once
 	// use lets Close wait for running transactions and refuse later ones.
 	use      sync.RWMutex
 	isClosed bool
 }
-
-// write is one Update waiting for the committer.
-type write struct {
-	fn  func(*Tx) error
-	err chan error
-}
-
-// maxGroup bounds how many updates share one commit.
-const maxGroup = 256
 
 // open is the set of state directories open in this process: pebble's own in-process
 // check gives an error we could only recognise by its text.
@@ -66,7 +58,9 @@ func Open(dir string) (*Store, error) {
 	return openFS(path, privateFS{vfs.Default})
 }
 
-func openFS(path string, fs vfs.FS) (_ *Store, err error) {
+func openFS(path string, base vfs.FS) (_ *Store, err error) {
+	wal := newWALFS(base)
+	var fs vfs.FS = wal
 	open.Lock()
 	defer open.Unlock()
 	if open.dirs[path] {
@@ -107,9 +101,9 @@ func openFS(path string, fs vfs.FS) (_ *Store, err error) {
 			return nil, fmt.Errorf("create sandbox state %s: %w", path, err)
 		}
 	}
-	s := &Store{db: db, lock: lock, path: path, writes: make(chan *write, maxGroup), done: make(chan struct{})}
+	s := &Store{db: db, lock: lock, path: path, wal: wal}
 	open.dirs[path] = true
-	go s.commitLoop()
+	wal.start()
 	return s, nil
 }
 
@@ -179,9 +173,7 @@ func (s *Store) Close() (err error) {
 		s.use.Lock()
 		defer s.use.Unlock()
 		s.isClosed = true
-		close(s.writes)
-		<-s.done
-		err = errors.Join(s.db.Flush(), s.db.Close(), s.lock.Close())
+		err = errors.Join(s.db.Flush(), s.db.Close(), s.wal.close(), s.lock.Close())
 		open.Lock()
 		delete(open.dirs, s.path)
 		open.Unlock()
@@ -209,129 +201,47 @@ func (s *Store) View(fn func(tx *Tx) error) (err error) {
 	return fn(tx)
 }
 
-// Update runs fn in a write transaction that may be committed together with other
-// concurrent updates. fn may run more than once, so it must only change the transaction;
-// apply in-memory effects after Update returns nil. When Update returns nil the change is
-// on disk.
+// Update runs fn in a write transaction and commits it. Updates are serialized, so each one
+// reads every update before it. fn may run more than once, so it must only change the
+// transaction; apply in-memory effects after Update returns nil. When Update returns, its
+// WAL record has been written to the operating system (see wal.go), so a kill -9 cannot
+// lose it.
 func (s *Store) Update(fn func(tx *Tx) error) error {
 	s.use.RLock()
 	defer s.use.RUnlock()
 	if s.isClosed {
 		return ErrClosed
 	}
-	w := &write{fn: fn, err: make(chan error, 1)}
-	s.writes <- w
-	return <-w.err
-}
-
-// commitLoop is group commit: while one batch's WAL sync runs, new updates queue, and the
-// next batch takes all of them, so concurrent writers share an fsync without waiting on a
-// timer. One committer also serializes every read-modify-write: each batch reads the
-// batches before it. A batch is applied (visible) before its sync ends, so the committer
-// goes on to the next group while syncLoop waits for the disk and only then answers.
-func (s *Store) commitLoop() {
-	defer close(s.done)
-	synced := make(chan *pending, 4)
-	syncDone := make(chan struct{})
-	go syncLoop(synced, syncDone)
-	defer func() {
-		close(synced)
-		<-syncDone
-	}()
-	group := make([]*write, 0, maxGroup)
-	for w := range s.writes {
-		group = append(group[:0], w)
-	drain:
-		for len(group) < maxGroup {
-			select {
-			case more, ok := <-s.writes:
-				if !ok {
-					break drain
-				}
-				group = append(group, more)
-			default:
-				break drain
-			}
-		}
-		synced <- s.commit(group)
+	s.write.Lock()
+	batch, err := s.apply(fn)
+	s.write.Unlock()
+	if batch == nil {
+		// Even a failed update waits for the log: its error (a failed condition, say) may
+		// rest on an earlier update that is visible but whose record is not written yet.
+		return errors.Join(err, s.db.LogData(nil, pebble.Sync))
 	}
+	// Waiting happens outside the lock: the next update is applied meanwhile, and
+	// pebble writes the records of waiting updates together.
+	err = batch.SyncWait()
+	return errors.Join(err, batch.Close())
 }
 
-// pending is a committed group waiting for its WAL sync before it is answered. Even a
-// failed update waits: its error may rest on writes of an earlier batch not yet synced.
-type pending struct {
-	batch *pebble.Batch // nil when nothing was committed
-	acks  []ack
-}
-
-type ack struct {
-	w   *write
-	err error
-}
-
-func syncLoop(in <-chan *pending, done chan<- struct{}) {
-	defer close(done)
-	for p := range in {
-		var err error
-		if p.batch != nil {
-			err = p.batch.SyncWait()
-			_ = p.batch.Close()
-		}
-		for _, a := range p.acks {
-			a.w.err <- errors.Join(a.err, err)
-		}
-	}
-}
-
-// commit runs a group in one batch. When one update fails, the batch is dropped, that
-// update gets its error from a run of its own, and the rest are tried again.
-func (s *Store) commit(group []*write) *pending {
-	p := &pending{}
-	for len(group) > 0 {
-		batch, failed, err := s.apply(group)
-		if failed < 0 {
-			p.batch = batch
-			for _, w := range group {
-				p.acks = append(p.acks, ack{w, err})
-			}
-			return p
-		}
-		bad := group[failed]
-		// Alone it may even succeed (it failed on an earlier update's write): then it lands
-		// in a batch of its own, which the next try of the rest reads.
-		solo, _, err := s.apply(group[failed : failed+1])
-		if solo != nil {
-			// Rare: wait here rather than queue a second batch in one pending.
-			err = solo.SyncWait()
-			_ = solo.Close()
-		}
-		p.acks = append(p.acks, ack{bad, err})
-		group = append(group[:failed:failed], group[failed+1:]...)
-	}
-	return p
-}
-
-// apply runs the updates in one batch and commits it (visible, WAL write queued for a
-// sync). failed is the index of the update that failed, or -1; the batch is returned for
-// SyncWait only when it was committed.
-func (s *Store) apply(group []*write) (_ *pebble.Batch, failed int, err error) {
+// apply runs fn in a batch and commits it (visible, its WAL write queued). The batch is
+// returned for SyncWait only when it was committed.
+func (s *Store) apply(fn func(*Tx) error) (*pebble.Batch, error) {
 	batch := s.db.NewIndexedBatch()
 	tx := &Tx{r: batch, batch: batch}
-	for i, w := range group {
-		if err := tx.run(w.fn); err != nil {
-			tx.end()
-			_ = batch.Close()
-			return nil, i, err
-		}
-	}
+	err := tx.run(fn)
 	tx.end()
-	if tx.err != nil {
-		_ = batch.Close()
-		return nil, -1, tx.err // closing an iterator failed: the group shares that read failure
+	if err == nil {
+		err = tx.err // closing an iterator failed
 	}
-	if err := s.db.ApplyNoSyncWait(batch, pebble.Sync); err != nil {
-		_ = batch.Close()
-		return nil, -1, err
+	if err == nil {
+		err = s.db.ApplyNoSyncWait(batch, pebble.Sync)
 	}
-	return batch, -1, nil
+	if err != nil {
+		_ = batch.Close()
+		return nil, err
+	}
+	return batch, nil
 }
