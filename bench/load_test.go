@@ -29,7 +29,7 @@ type load struct {
 	rounds   int // runs per server, interleaved with the others'
 }
 
-var defaultLoad = load{workers: 4, pairs: 20000, duration: 6 * time.Second, warmup: 50, rounds: 3}
+var defaultLoad = load{workers: 4, pairs: 20000, duration: 5 * time.Second, warmup: 50, rounds: 5}
 
 // loadFromEnv is defaultLoad with BENCH_PAIRS (per client), BENCH_DURATION (e.g. 3s) and
 // BENCH_ROUNDS applied, for quick runs; values out of range are ignored.

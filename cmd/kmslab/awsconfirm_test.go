@@ -60,4 +60,15 @@ func TestAWSTargetAsksFirst(t *testing.T) {
 	if out, code := run("run", "--all", "--target", "aws", "--yes"); code != 0 {
 		t.Fatalf("with --yes: exit %d\n%s", code, out)
 	}
+	// view-as makes the test user a new access key: asked for too.
+	out, code = run("view-as", "--target", "aws")
+	if code != 2 || !strings.Contains(out, "new access key for the test user") || !strings.Contains(out, "--yes") {
+		t.Fatalf("view-as without --yes: exit %d\n%s", code, out)
+	}
+	if strings.Contains(out, "As ") {
+		t.Fatalf("view-as read before the confirmation:\n%s", out)
+	}
+	if out, code := run("view-as", "--target", "aws", "--yes"); code != 0 || !strings.Contains(out, "item(s) in plain text") {
+		t.Fatalf("view-as with --yes: exit %d\n%s", code, out)
+	}
 }

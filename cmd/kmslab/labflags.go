@@ -151,6 +151,14 @@ func (s *session) save() {
 // on; in scripts --yes stands for the answer. An account whose alias looks like production
 // is refused unless --allow-prod says otherwise.
 func confirmAWS(t *target.Target, f *labFlags, in io.Reader, interactive bool, out *printer, what string) error {
+	return confirmOnAWS(t, f, in, interactive, out, what,
+		"  cost      a customer managed KMS key costs $1 a month, billed by the hour while it exists;",
+		"            clean-up schedules its deletion (7 days), and a key waiting for deletion is not billed.")
+}
+
+// confirmOnAWS asks before a command changes a real account: it names the account, the
+// caller and the region, then the given lines on what changes or costs.
+func confirmOnAWS(t *target.Target, f *labFlags, in io.Reader, interactive bool, out *printer, what string, detail ...string) error {
 	if !t.NeedsConfirmation() {
 		return nil
 	}
@@ -162,8 +170,9 @@ func confirmAWS(t *target.Target, f *labFlags, in io.Reader, interactive bool, o
 	out.line("  account   " + account)
 	out.line("  caller    " + t.CallerARN)
 	out.line("  region    " + t.Region)
-	out.line("  cost      a customer managed KMS key costs $1 a month, billed by the hour while it exists;")
-	out.line("            clean-up schedules its deletion (7 days), and a key waiting for deletion is not billed.")
+	for _, l := range detail {
+		out.line(l)
+	}
 	if t.LooksLikeProduction() && !f.allowProd {
 		return usageError("the account alias %q looks like production, and the lab creates and deletes resources: use a lab or sandbox account (or pass --allow-prod if you are sure)", t.AccountAlias)
 	}

@@ -34,6 +34,13 @@ func newViewAsCmd() *cobra.Command {
 				return err
 			}
 			defer s.close()
+			// The test user's secret is never stored, so reading as that user makes a new
+			// access key: a change to a real account, asked for like the others.
+			if err := confirmOnAWS(s.t, &f, os.Stdin, stdinIsTerminal(), out, "read the table as the lab's test user",
+				"  change    a new access key for the test user, held in memory only; kmslab deletes the",
+				"            user's earlier key, and clean-up deletes the user with its keys"); err != nil {
+				return err
+			}
 			admin, user, err := s.lab.ViewAs(cmd.Context())
 			if err != nil {
 				return err
