@@ -80,7 +80,7 @@ func BenchmarkPutGet(b *testing.B) {
 	}
 }
 
-// BenchmarkPutGet4 is the same with 4 concurrent clients, whose commits share fsyncs.
+// BenchmarkPutGet4 is the same with 4 concurrent clients, whose updates queue on the store.
 func BenchmarkPutGet4(b *testing.B) {
 	e := benchEnv(b)
 	b.ReportAllocs()
