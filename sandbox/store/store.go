@@ -4,8 +4,8 @@
 // a kill -9 at any moment loses no acknowledged write, and pebble's recovery replays the
 // WAL on the next Open. The WAL is fsynced in the background (wal.go).
 //
-// One difference from bbolt: pebble makes a batch visible to readers before its WAL sync
-// ends, so a View (or a later Update) may see a write whose Update has not returned yet;
+// One difference from bbolt: pebble makes a batch visible to readers before its WAL record
+// is written, so a View (or a later Update) may see a write whose Update has not returned yet;
 // a crash in that window loses it, as its writer was never told it landed.
 package store
 
