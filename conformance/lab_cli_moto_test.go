@@ -7,9 +7,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kmslab/kmslab/conformance/sandboxproc"
 )
 
 // TestLabCLIMoto runs the lab against a real moto_server, an emulator that does not evaluate
@@ -73,21 +74,12 @@ func startMotoServer(t *testing.T, bin string) string {
 	}
 	cmd.Env = append(cmd.Env, "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	server, err := sandboxproc.StartGroup(cmd)
+	if err != nil {
 		t.Fatalf("start moto_server: %v", err)
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
-		// Its own process group: the server and anything it forked, and nothing else.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
+		server.Stop(5 * time.Second)
 		_ = logFile.Close()
 		if t.Failed() {
 			if raw, err := os.ReadFile(logFile.Name()); err == nil {
@@ -104,7 +96,7 @@ func startMotoServer(t *testing.T, bin string) string {
 			return "http://" + addr
 		}
 		select {
-		case <-done:
+		case <-server.Done():
 			t.Fatalf("moto_server exited before listening on %s", addr)
 		case <-time.After(50 * time.Millisecond):
 		}
